@@ -1,0 +1,68 @@
+import { UsageError } from '../errors/index.ts';
+
+/** Where and how to connect; what `connect()` accepts besides a URL. */
+export interface ConnectionOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password?: string;
+  /** Default schema; the live data a restore module works on. */
+  readonly database?: string;
+  /** Unix socket path; takes precedence over host/port. */
+  readonly socketPath?: string;
+}
+
+/**
+ * Parses `mysql://user:password@host:port/schema?socket=/path` (also `mariadb://`). Percent-encoded
+ * user and password are decoded. Bad input throws a `UsageError` that never contains the password.
+ */
+export function parseConnectionUrl(url: string): ConnectionOptions {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (cause) {
+    throw new UsageError(`not a connection URL: ${redactUrl(url)}`, {
+      cause,
+      hint: 'use mysql://user:password@host:3306/schema',
+    });
+  }
+  if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
+    throw new UsageError(`unsupported URL scheme ${JSON.stringify(parsed.protocol)} in ${redactUrl(url)}`, {
+      hint: 'use mysql://user:password@host:3306/schema',
+    });
+  }
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  const socketPath = parsed.searchParams.get('socket');
+  const password = decodeURIComponent(parsed.password);
+  return Object.freeze({
+    host: parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
+    port: parsed.port ? Number(parsed.port) : 3306,
+    user: decodeURIComponent(parsed.username) || 'root',
+    ...(password ? { password } : {}),
+    ...(database ? { database } : {}),
+    ...(socketPath ? { socketPath } : {}),
+  });
+}
+
+/** Builds a URL from options, password included: for handing a server to another process only. */
+export function formatConnectionUrl(options: ConnectionOptions): string {
+  const auth =
+    encodeURIComponent(options.user) + (options.password ? `:${encodeURIComponent(options.password)}` : '');
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const path = options.database ? `/${encodeURIComponent(options.database)}` : '';
+  const query = options.socketPath ? `?socket=${encodeURIComponent(options.socketPath)}` : '';
+  return `mysql://${auth}@${host}:${options.port}${path}${query}`;
+}
+
+/**
+ * Replaces the password of a connection URL with `***`, also in strings that merely contain a URL
+ * (error messages, argv). Used for everything printed, logged or stored.
+ */
+export function redactUrl(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s]*)@/gi, '$1***@');
+}
+
+/** Same as the URL with the password removed from `options`, for fingerprints and reports. */
+export function describeConnection(options: ConnectionOptions): string {
+  return redactUrl(formatConnectionUrl(options));
+}

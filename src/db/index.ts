@@ -1,0 +1,24 @@
+export { type ConnectSettings, connect, poolOptions, type Target } from './connect.ts';
+export {
+  type ConnectionOptions,
+  describeConnection,
+  formatConnectionUrl,
+  parseConnectionUrl,
+  redactUrl,
+} from './connection-url.ts';
+export {
+  type DialectInfo,
+  GENERATED_COLUMN_CONDITION,
+  insertValuesUpsert,
+  isInvisibleExtra,
+  supportsInsertRowAlias,
+} from './dialect.ts';
+export { assertIdentifier, MAX_IDENTIFIER_LENGTH, quoteId, quoteQualified } from './quote.ts';
+export {
+  compareVersions,
+  type Flavour,
+  parseVersion,
+  readServerInfo,
+  type ServerInfo,
+} from './server-info.ts';
+export { splitSqlScript } from './sql-script.ts';

@@ -1,0 +1,18 @@
+export { AlreadyAppliedError } from './already-applied-error.ts';
+export { DriftSincePlanError } from './drift-since-plan-error.ts';
+export { GateError } from './gate-error.ts';
+export { LockError } from './lock-error.ts';
+export { ManualStepPendingError } from './manual-step-pending-error.ts';
+export {
+  type ErrorFacts,
+  isErrorNamed,
+  isRowbackError,
+  RowbackError,
+  type RowbackErrorOptions,
+} from './rowback-error.ts';
+export { SchemaDriftError } from './schema-drift-error.ts';
+export { ServerStartError } from './server-start-error.ts';
+export { SizeLimitError } from './size-limit-error.ts';
+export { SourceError } from './source-error.ts';
+export { UndoConflictError } from './undo-conflict-error.ts';
+export { UsageError } from './usage-error.ts';

@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+import { type Kysely, sql } from 'kysely';
+import type { Target } from '../db/index.ts';
+import { LockError } from '../errors/index.ts';
+
+/**
+ * The lock name for `key` on this server and control schema. MySQL limits lock names to 64 characters,
+ * so the key is hashed; the readable prefix helps someone reading `performance_schema.metadata_locks`.
+ */
+export function lockName(target: Target, controlSchema: string, key: string): string {
+  const hash = createHash('sha256')
+    .update(`${target.server.serverUuid}\0${controlSchema}\0${key}`)
+    .digest('hex');
+  return `rowback:${hash.slice(0, 48)}`;
+}
+
+/**
+ * Runs `fn` while holding the named lock `GET_LOCK(name)` on one pinned connection, and releases it in
+ * `finally`. Fails fast with `LockError` (naming the holder's connection id) when another session holds
+ * it. If this process dies, the server ends the session and frees the lock by itself, so a crash never
+ * leaves a module locked.
+ */
+export async function withLock<T>(
+  target: Target,
+  name: string,
+  fn: (pinned: Kysely<any>) => Promise<T>,
+): Promise<T> {
+  return target.db.connection().execute(async (pinned) => {
+    const got = await sql<{ got: number | null }>`SELECT GET_LOCK(${name}, 0) AS got`.execute(pinned);
+    if (Number(got.rows[0]?.got) !== 1) {
+      const holder = await sql<{ holder: string | null }>`SELECT IS_USED_LOCK(${name}) AS holder`.execute(
+        pinned,
+      );
+      const connectionId = holder.rows[0]?.holder ?? 'unknown';
+      throw new LockError(`lock ${name} is held by connection ${connectionId}`, {
+        hint: `another rowback run is in progress; wait for it, or if it hangs, check SHOW PROCESSLIST for connection ${connectionId}`,
+        facts: { lock: name, holderConnectionId: connectionId },
+      });
+    }
+    try {
+      return await fn(pinned);
+    } finally {
+      await sql`SELECT RELEASE_LOCK(${name})`.execute(pinned).catch(() => undefined);
+    }
+  });
+}

@@ -1,0 +1,62 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseVersion } from '../db/index.ts';
+import type { MysqlServer } from './mysql-server.ts';
+
+/** The image used when `ROWBACK_TEST_IMAGE` names none. */
+export const DEFAULT_TEST_IMAGE = 'mysql:8.4';
+
+/**
+ * Cheap first look for a container runtime, so machines without one do not pay for Testcontainers'
+ * full discovery: an explicit DOCKER_HOST, a Testcontainers config file, or a Docker/Podman socket.
+ */
+export function containerRuntimeHinted(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.DOCKER_HOST || env.TESTCONTAINERS_HOST_OVERRIDE) return true;
+  const uid = process.getuid?.() ?? 0;
+  return [
+    join(homedir(), '.testcontainers.properties'),
+    '/var/run/docker.sock',
+    join(homedir(), '.docker/run/docker.sock'),
+    `/run/user/${uid}/podman/podman.sock`,
+    `/run/user/${uid}/docker.sock`,
+  ].some((p) => existsSync(p));
+}
+
+/** Asks Testcontainers whether it can reach a container runtime. */
+export async function containerRuntimeReachable(): Promise<boolean> {
+  try {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    await getContainerRuntimeClient();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts `image` (default `mysql:8.4`; a `mariadb:*` image works too) with Testcontainers. */
+export async function startContainerServer(image = DEFAULT_TEST_IMAGE): Promise<MysqlServer> {
+  const { MySqlContainer } = await import('@testcontainers/mysql');
+  const container = await new MySqlContainer(image)
+    .withRootPassword('rowback')
+    .withCommand(['--local-infile=1', '--max-allowed-packet=256M'])
+    .start();
+  const url = `mysql://root:rowback@${container.getHost()}:${container.getPort()}`;
+  const versionString =
+    (await container.executeQuery('SELECT VERSION()', [], true)).trim().split('\n').pop() ?? '';
+  const { flavour, version } = parseVersion(versionString);
+  const stop = async () => {
+    await container.stop();
+  };
+  return Object.freeze({
+    url,
+    flavour,
+    version,
+    provider: 'container' as const,
+    restart: async () => {
+      await container.restart();
+    },
+    stop,
+    [Symbol.asyncDispose]: stop,
+  });
+}
