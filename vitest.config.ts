@@ -10,7 +10,9 @@ export default defineConfig({
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
     // In CI a JSON report lets .ci/run print a plain "N passed, N failed" line.
-    reporters: process.env.CI ? ['default', ['json', { outputFile: '.rowback-tmp/vitest.json' }]] : ['default'],
+    reporters: process.env.CI
+      ? ['default', ['json', { outputFile: '.rowback-tmp/vitest.json' }]]
+      : ['default'],
     projects: [
       {
         extends: true,
