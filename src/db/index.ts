@@ -22,3 +22,4 @@ export {
   type ServerInfo,
 } from './server-info.ts';
 export { splitSqlScript } from './sql-script.ts';
+export { TableRef } from './table-ref.ts';
