@@ -9,3 +9,5 @@ export { sql } from 'kysely';
 export * from './db/index.ts';
 export * from './errors/index.ts';
 export * from './ledger/index.ts';
+export * from './primitives/index.ts';
+export * from './sources/index.ts';

@@ -1,0 +1,1 @@
+export type { ExtractContext, ExtractedTable, ExtractProgress, ExtractResult, Source } from './source.ts';
