@@ -1,0 +1,47 @@
+import type { RowSink } from './table-loader.ts';
+
+/**
+ * Loads that were fed completely and are finishing on the server while the reader moves on to the next
+ * table. At most `limit` run at once; `settle()` waits for all and rethrows the first failure.
+ */
+export class ParallelLoads {
+  readonly #limit: number;
+  readonly #running = new Set<Promise<void>>();
+  readonly #open = new Set<RowSink>();
+  #failure: unknown = null;
+
+  constructor(limit = 4) {
+    this.#limit = limit;
+  }
+
+  /** Registers a sink that is being fed, so `abort()` can stop it. */
+  track(sink: RowSink): void {
+    this.#open.add(sink);
+  }
+
+  /** Ends `sink` in the background; `onRows` gets the rows the server took. */
+  async finish(sink: RowSink, onRows: (rows: number) => void): Promise<void> {
+    const done = sink
+      .end()
+      .then(onRows, (error: unknown) => {
+        this.#failure ??= error;
+      })
+      .finally(() => {
+        this.#running.delete(done);
+        this.#open.delete(sink);
+      });
+    this.#running.add(done);
+    while (this.#running.size >= this.#limit) await Promise.race(this.#running);
+    if (this.#failure) throw this.#failure;
+  }
+
+  async settle(): Promise<void> {
+    await Promise.all(this.#running);
+    if (this.#failure) throw this.#failure;
+  }
+
+  async abort(): Promise<void> {
+    await Promise.all([...this.#open].map((sink) => sink.abort().catch(() => undefined)));
+    await Promise.allSettled(this.#running);
+  }
+}

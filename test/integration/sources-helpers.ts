@@ -1,0 +1,91 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import {
+  connect,
+  type ExtractContext,
+  parseConnectionUrl,
+  quoteId,
+  quoteQualified,
+  sql,
+  type Target,
+} from 'rowback';
+
+export const REAL = new URL('../../fixtures/real/', import.meta.url).pathname;
+
+export const unique = (prefix: string) => `${prefix}_${randomBytes(4).toString('hex')}`;
+
+/** A workspace schema plus an ExtractContext naming landed tables `b__<table>`. */
+export async function workspace(url: string): Promise<{
+  target: Target;
+  schema: string;
+  context: ExtractContext;
+  drop(): Promise<void>;
+}> {
+  const target = await connect(url);
+  const schema = unique('rbt_src');
+  await sql.raw(`CREATE DATABASE ${quoteId(schema)} DEFAULT CHARACTER SET utf8mb4`).execute(target.db);
+  return {
+    target,
+    schema,
+    context: { target, workspace: schema, tableName: (table) => `b__${table}`.slice(0, 64) },
+    async drop() {
+      await sql.raw(`DROP DATABASE IF EXISTS ${quoteId(schema)}`).execute(target.db);
+      await target.close();
+    },
+  };
+}
+
+/** Runs the server's own client (`mariadb`) with `file` (or text) on stdin against `schema`. */
+export async function clientLoad(
+  url: string,
+  schema: string,
+  input: { file: string } | { text: string | Buffer },
+): Promise<void> {
+  const o = parseConnectionUrl(url);
+  const args = [
+    '--no-defaults',
+    `--host=${o.host}`,
+    `--port=${o.port}`,
+    `--user=${o.user}`,
+    ...(o.password ? [`--password=${o.password}`] : []),
+    ...(o.socketPath ? [`--socket=${o.socketPath}`] : []),
+    '--default-character-set=utf8mb4',
+    '--local-infile=1',
+    schema,
+  ];
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('mariadb', args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`mariadb exited ${code}: ${stderr}`)),
+    );
+    if ('file' in input) createReadStream(input.file).pipe(child.stdin);
+    else child.stdin.end(input.text);
+  });
+}
+
+export async function checksum(target: Target, schema: string, table: string): Promise<string> {
+  const r = await sql
+    .raw<{ Checksum: string | number | null }>(`CHECKSUM TABLE ${quoteQualified(schema, table)} EXTENDED`)
+    .execute(target.db);
+  return String(r.rows[0]?.Checksum);
+}
+
+export async function count(target: Target, schema: string, table: string): Promise<number> {
+  const r = await sql
+    .raw<{ n: number }>(`SELECT COUNT(*) AS n FROM ${quoteQualified(schema, table)}`)
+    .execute(target.db);
+  return Number(r.rows[0]?.n);
+}
+
+export async function tablesOf(target: Target, schema: string): Promise<string[]> {
+  const r = await sql<{ name: string }>`
+    SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${schema} AND TABLE_TYPE = 'BASE TABLE'
+    ORDER BY TABLE_NAME`.execute(target.db);
+  return r.rows.map((row) => row.name).sort();
+}
