@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { constants, createWriteStream } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import type { ConnectionOptions } from '../db/index.ts';
+
+/** Debian and most distributions put client tools in /usr/bin; PATH may lack it in minimal shells. */
+const EXTRA_DIRS = ['/usr/bin', '/usr/local/bin', '/usr/local/mysql/bin'];
+
+/** Finds `mariadb-dump` or `mysqldump`; throws an error that says how to get one. */
+export async function findMysqldump(pathEnv = process.env.PATH ?? ''): Promise<string> {
+  const dirs = [...pathEnv.split(delimiter).filter(Boolean), ...EXTRA_DIRS];
+  for (const name of ['mariadb-dump', 'mysqldump']) {
+    for (const dir of dirs) {
+      const candidate = join(dir, name);
+      try {
+        await access(candidate, constants.X_OK);
+        return candidate;
+      } catch {
+        // not here; keep looking
+      }
+    }
+  }
+  throw new Error(
+    `no mariadb-dump or mysqldump on PATH or in ${EXTRA_DIRS.join(', ')}: the incident backup is taken with the ` +
+      'real dump tool; install it (e.g. apt-get install mariadb-client) or put it on PATH',
+  );
+}
+
+export interface MysqldumpOptions {
+  readonly connection: ConnectionOptions;
+  readonly schema: string;
+  readonly file: string;
+  readonly binary?: string;
+}
+
+/** The flags of the backup, also written into the fixture README. */
+export const MYSQLDUMP_FLAGS = Object.freeze([
+  '--no-defaults',
+  '--single-transaction',
+  '--quick',
+  '--routines',
+  '--triggers',
+  '--default-character-set=utf8mb4',
+]);
+
+/**
+ * Takes the backup the way an operator does: `mariadb-dump --single-transaction <schema> > file`. The
+ * password goes through `MYSQL_PWD`, never argv (visible in `ps`). `--no-defaults` keeps a local
+ * `~/.my.cnf` or `/etc/mysql` from changing the output, so a seed gives the same bytes everywhere.
+ */
+export async function runMysqldump(
+  options: MysqldumpOptions,
+): Promise<{ readonly binary: string; readonly args: readonly string[] }> {
+  const binary = options.binary ?? (await findMysqldump());
+  const { connection } = options;
+  const args = [
+    ...MYSQLDUMP_FLAGS,
+    `--user=${connection.user}`,
+    ...(connection.socketPath
+      ? [`--socket=${connection.socketPath}`]
+      : [`--host=${connection.host}`, `--port=${connection.port}`, '--protocol=TCP']),
+    options.schema,
+  ];
+  const out = createWriteStream(options.file);
+  await once(out, 'open');
+  const env = {
+    ...process.env,
+    ...(connection.password !== undefined ? { MYSQL_PWD: connection.password } : {}),
+  };
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  child.stdout.pipe(out);
+  const [code] = (await once(child, 'close')) as [number | null];
+  if (!out.writableFinished) await once(out, 'finish');
+  if (code !== 0) {
+    throw new Error(`${binary} exited with ${code} dumping schema ${options.schema}: ${stderr.trim()}`);
+  }
+  return { binary, args };
+}
