@@ -1,6 +1,8 @@
 export { AlreadyAppliedError } from './already-applied-error.ts';
 export { DriftSincePlanError } from './drift-since-plan-error.ts';
+export { ForeignKeyError } from './foreign-key-error.ts';
 export { GateError } from './gate-error.ts';
+export { KeyConflictError } from './key-conflict-error.ts';
 export { LockError } from './lock-error.ts';
 export { ManualStepPendingError } from './manual-step-pending-error.ts';
 export {

@@ -1,0 +1,494 @@
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { quoteId, type TableRef } from '../db/index.ts';
+import { ForeignKeyError, KeyConflictError, UsageError } from '../errors/index.ts';
+import { type CountExpectation, checkGate } from './expectation.ts';
+import { childForeignKeys, type ForeignKey, parentsFirst, readForeignKeys } from './foreign-keys.ts';
+import { hashRows } from './row-hash.ts';
+import { assertNoSchemaDrift } from './schema-drift.ts';
+import { useRestoreSqlMode } from './session-mode.ts';
+import { allSame, columnList, joinOn, sameValue } from './sql-fragments.ts';
+import {
+  type ColumnInfo,
+  readKeyedTable,
+  readTableMetadata,
+  requireColumn,
+  type TableMetadata,
+} from './table-metadata.ts';
+import { readTriggers, type TriggerInfo } from './triggers.ts';
+import type { Scope, WriteContext } from './types.ts';
+import type { UndoRecord, WriteKind } from './undo-record.ts';
+import { createWorkTable } from './work-table.ts';
+
+/** Options every write accepts. */
+export interface WriteOptions {
+  /** Gate on the number of rows the write changes (deleted + updated + inserted), checked before any live row changes. */
+  readonly expect?: CountExpectation;
+  /** Hint appended to a failed gate's message. */
+  readonly hint?: string;
+  /**
+   * Let a delete cascade (ON DELETE CASCADE / SET NULL) into rows outside the scope. Those rows are
+   * counted and reported, but are not in any before-image: undo cannot bring them back.
+   */
+  readonly allowCascade?: boolean;
+  /** Live column → backup column, for columns renamed since the backup (see `checkSchemaDrift`). */
+  readonly map?: Readonly<Record<string, string>>;
+  /** Columns left out of the schema comparison and never written (live-only columns keep their value or default). */
+  readonly ignore?: readonly string[];
+}
+
+/** What a write did (or, in a plan, would do), frozen. `undo` goes to the ledger as JSON. */
+export interface WriteResult {
+  readonly kind: WriteKind;
+  readonly table: TableRef;
+  readonly deleted: number;
+  readonly inserted: number;
+  readonly updated: number;
+  /** deleted + inserted + updated. */
+  readonly rows: number;
+  readonly undo: UndoRecord;
+  /** Triggers on the table; they fired for the rows changed. */
+  readonly triggers: readonly TriggerInfo[];
+  /** Rows outside the scope reached by an acknowledged ON DELETE CASCADE / SET NULL (not undoable). */
+  readonly cascaded: number;
+  readonly warnings: readonly string[];
+}
+
+/** One write as the engine sees it; the public functions build these. */
+export interface WriteSpec {
+  readonly kind: WriteKind;
+  readonly table: TableRef;
+  readonly from?: TableRef;
+  readonly scope?: Scope;
+  /** Columns of `table` (and, mapped, of `from`) matched by position to `scope.key`. */
+  readonly on?: readonly string[];
+  readonly where?: RawBuilder<unknown>;
+  /** upsert-columns: the allow-list. */
+  readonly columns?: readonly string[];
+  readonly insertMissing?: boolean;
+  /** Refuse backup rows whose primary key belongs to an unscoped live row (replace-children). */
+  readonly detectConflicts?: boolean;
+  readonly options: WriteOptions;
+}
+
+interface Prepared {
+  readonly spec: WriteSpec;
+  readonly label: string;
+  readonly live: TableMetadata;
+  readonly pk: readonly string[];
+  /** Live columns compared and written (non-generated, not ignored). */
+  readonly columns: readonly string[];
+  /** All non-generated live columns: what the before-image holds. */
+  readonly imageColumns: readonly string[];
+  readonly backupName: (liveColumn: string) => string;
+  readonly info: (liveColumn: string) => ColumnInfo | undefined;
+  readonly on: readonly string[];
+  readonly beforeImage: TableRef;
+  readonly keys: TableRef;
+  readonly triggers: readonly TriggerInfo[];
+  counts: { deleted: number; inserted: number; updated: number };
+  cascaded: number;
+  readonly warnings: string[];
+}
+
+const T = 't';
+const B = 'b';
+const S = 's';
+const K = 'k';
+const sessionsPrepared = new WeakSet<object>();
+
+/**
+ * Every read inside the write transaction is a locking read. Two reasons: InnoDB refuses a consistent
+ * (snapshot) read of a table created after the transaction's read view ("Table definition has
+ * changed", 1412) — and the before-image and key tables are created during the transaction, on the
+ * DDL connection; and a locking read sees the latest committed rows and holds them, so the
+ * before-image is exactly what the following UPDATE/DELETE changes even while the application writes.
+ */
+const SHARED = 'LOCK IN SHARE MODE';
+
+/**
+ * Runs several writes of one transaction in foreign-key order: before-images of all first, then
+ * deletes children first, updates, and inserts parents first, so no constraint sees a half-done state.
+ * Each table may appear once per call. Tables are created beforehand on `ctx.ddl`; every statement on
+ * live data runs on `ctx.tx`. Throws (and the caller rolls back) on a failed gate, a key conflict,
+ * schema drift or an unacknowledged cascade; in every case no live row has changed yet except by
+ * statements the rollback undoes.
+ *
+ * @example
+ * const [users, meta] = await applyWrites(ctx, [
+ *   replaceRowsSpec(ctx, 'wp_users', { from, scope }),
+ *   replaceChildrenSpec(ctx, 'wp_usermeta', { from: metaFrom, parentKey: 'user_id', scope }),
+ * ]);
+ */
+export async function applyWrites(
+  ctx: WriteContext,
+  specs: readonly WriteSpec[],
+): Promise<readonly WriteResult[]> {
+  const seen = new Set<string>();
+  for (const spec of specs) {
+    const id = spec.table.toString();
+    if (seen.has(id))
+      throw new UsageError(`table ${id} appears twice in one applyWrites call; call it once per write`);
+    seen.add(id);
+  }
+  if (!sessionsPrepared.has(ctx.tx)) {
+    // The session mode stays for the rest of the pinned transaction connection: zero dates must load.
+    await useRestoreSqlMode(ctx.tx);
+    sessionsPrepared.add(ctx.tx);
+  }
+  const prepared: Prepared[] = [];
+  for (const spec of specs) prepared.push(await prepare(ctx, spec));
+  for (const p of prepared) await capture(ctx, p);
+
+  const tables = prepared.map((p) => p.spec.table);
+  const foreignKeys = await readForeignKeys(ctx.tx, tables);
+  const byTable = (t: TableRef) => prepared.find((p) => p.spec.table === t)!;
+  const order = parentsFirst(tables, foreignKeys);
+  for (const table of [...order].reverse()) await deletePhase(ctx, byTable(table), foreignKeys);
+  for (const table of order) await updatePhase(ctx, byTable(table));
+  for (const table of order) await insertPhase(ctx, byTable(table));
+
+  const results: WriteResult[] = [];
+  for (const p of prepared) results.push(await finish(ctx, p));
+  return Object.freeze(results);
+}
+
+async function prepare(ctx: WriteContext, spec: WriteSpec): Promise<Prepared> {
+  const live = await readKeyedTable(ctx.tx, spec.table);
+  const backup = spec.from ? await readTableMetadata(ctx.tx, spec.from) : null;
+  const options = spec.options;
+  if (backup)
+    assertNoSchemaDrift(live, backup, {
+      ...optional('ignore', options.ignore),
+      ...optional('map', options.map),
+    });
+  const ignore = new Set(options.ignore ?? []);
+  const imageColumns = live.columns.filter((c) => !c.generated).map((c) => c.name);
+  const columns = imageColumns.filter((c) => !ignore.has(c));
+  const pk = live.primaryKey;
+  for (const k of pk) {
+    if (ignore.has(k)) throw new UsageError(`primary key column ${k} of ${spec.table} cannot be ignored`);
+  }
+  const on = spec.on ?? spec.scope?.key ?? [];
+  if (spec.scope && on.length !== spec.scope.key.length) {
+    throw new UsageError(
+      `${spec.table}: ${on.length} column(s) (${on.join(', ')}) given to match scope '${spec.scope.name}' keyed by ${spec.scope.key.join(', ')}`,
+      { hint: 'pass one table column per scope key column, in the same order' },
+    );
+  }
+  for (const c of on) requireColumn(live, c);
+  for (const c of spec.columns ?? []) {
+    requireColumn(live, c);
+    if (pk.includes(c))
+      throw new UsageError(`allow-list column ${c} is part of the primary key of ${spec.table}`);
+    if (live.columns.find((x) => x.name === c)?.generated) {
+      throw new UsageError(`allow-list column ${c} of ${spec.table} is generated and cannot be written`);
+    }
+  }
+  const byName = new Map(live.columns.map((c) => [c.name, c]));
+  const baseName = `${ctx.stepName}__${spec.table.name}`;
+  const beforeImage = await createWorkTable(ctx.ddl, ctx.tx, ctx.workspace, {
+    prefix: 'bi',
+    name: baseName,
+    columns: imageColumns.map((c) => byName.get(c)!),
+    primaryKey: pk,
+  });
+  const keys = await createWorkTable(ctx.ddl, ctx.tx, ctx.workspace, {
+    prefix: 'keys',
+    name: baseName,
+    columns: pk.map((c) => byName.get(c)!),
+    primaryKey: pk,
+    extra: [`${quoteId('rb_action')} CHAR(1) NOT NULL`],
+  });
+  return {
+    spec,
+    label: `${ctx.stepName}: ${spec.kind} ${spec.table.name}`,
+    live,
+    pk,
+    columns,
+    imageColumns,
+    backupName: (c) => options.map?.[c] ?? c,
+    info: (c) => byName.get(c),
+    on,
+    beforeImage,
+    keys,
+    triggers: await readTriggers(ctx.tx, spec.table),
+    counts: { deleted: 0, inserted: 0, updated: 0 },
+    cascaded: 0,
+    warnings: [],
+  };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+async function run(db: Kysely<any>, query: RawBuilder<unknown>): Promise<number> {
+  const result = await query.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}
+
+async function count(db: Kysely<any>, query: RawBuilder<unknown>): Promise<number> {
+  const result = await query.execute(db);
+  return Number((result.rows[0] as { n?: number | string } | undefined)?.n ?? 0);
+}
+
+/** `JOIN scope s ON t.on = s.key` for the live (or, with backup names, the backup) side. */
+function scopeJoin(p: Prepared, alias: string, scopeAlias: string, backupSide: boolean): string {
+  const scope = p.spec.scope!;
+  const onColumns = backupSide ? p.on.map(p.backupName) : p.on;
+  return `JOIN ${scope.table.qualified} AS ${quoteId(scopeAlias)} ON ${joinOn(alias, onColumns, scopeAlias, scope.key)}`;
+}
+
+function pkJoin(p: Prepared, liveAlias: string, backupAlias: string): string {
+  return joinOn(liveAlias, p.pk, backupAlias, p.pk.map(p.backupName));
+}
+
+function rowsSame(p: Prepared, columns: readonly string[]): string {
+  return allSame(columns.map((c) => sameValue(T, c, B, p.backupName(c), p.info(c))));
+}
+
+async function capture(ctx: WriteContext, p: Prepared): Promise<void> {
+  const { spec } = p;
+  const tx = ctx.tx;
+  const from = spec.from;
+  const bi = p.beforeImage.qualified;
+  const keys = p.keys.qualified;
+  const live = `${spec.table.qualified} AS ${quoteId(T)}`;
+  const backup = from ? `${from.qualified} AS ${quoteId(B)}` : '';
+  const pkCols = columnList(p.pk);
+  const firstPk = (alias: string, backupSide = false) =>
+    `${quoteId(alias)}.${quoteId(backupSide ? p.backupName(p.pk[0]!) : p.pk[0]!)}`;
+
+  if (spec.detectConflicts && from && spec.scope) await refuseConflicts(ctx, p);
+
+  if (spec.kind === 'purge') {
+    const filter = spec.scope ? sql.raw(scopeJoin(p, T, S, false)) : sql``;
+    const where = spec.where ? sql`WHERE ${spec.where}` : sql``;
+    await run(
+      tx,
+      sql`INSERT INTO ${sql.raw(bi)} (${sql.raw(columnList(p.imageColumns))})
+      SELECT ${sql.raw(columnList(p.imageColumns, T))} FROM ${sql.raw(live)} ${filter} ${where} FOR UPDATE`,
+    );
+    p.counts.deleted = await run(
+      tx,
+      sql.raw(`INSERT INTO ${keys} (${pkCols}, rb_action) SELECT ${pkCols}, 'd' FROM ${bi} FOR UPDATE`),
+    );
+  } else if (spec.kind === 'upsert-columns') {
+    const allow = spec.columns ?? [];
+    await run(
+      tx,
+      sql.raw(`INSERT INTO ${bi} (${columnList(p.imageColumns)})
+        SELECT ${columnList(p.imageColumns, T)} FROM ${live} ${scopeJoin(p, T, S, false)}
+        JOIN ${backup} ON ${pkJoin(p, T, B)} ${scopeJoin(p, B, 's2', true)}
+        WHERE NOT ${rowsSame(p, allow)} FOR UPDATE`),
+    );
+    p.counts.updated = await run(
+      tx,
+      sql.raw(`INSERT INTO ${keys} (${pkCols}, rb_action) SELECT ${pkCols}, 'u' FROM ${bi} FOR UPDATE`),
+    );
+    if (spec.insertMissing) p.counts.inserted = await captureMissing(tx, p, live, backup, firstPk(T));
+  } else {
+    // replace-rows / replace-children: scoped live rows without an identical scoped backup row change.
+    await run(
+      tx,
+      sql.raw(`INSERT INTO ${bi} (${columnList(p.imageColumns)})
+        SELECT ${columnList(p.imageColumns, T)} FROM ${live} ${scopeJoin(p, T, S, false)}
+        LEFT JOIN ${backup} ON ${pkJoin(p, T, B)} AND ${rowsSame(p, p.columns)}
+        WHERE ${firstPk(B, true)} IS NULL FOR UPDATE`),
+    );
+    const changed = await run(
+      tx,
+      sql.raw(`INSERT INTO ${keys} (${pkCols}, rb_action) SELECT ${pkCols}, 'd' FROM ${bi} FOR UPDATE`),
+    );
+    // Those whose key the scoped backup still has are updated in place, never deleted and re-inserted:
+    // a delete would fire ON DELETE CASCADE on their children.
+    p.counts.updated = await run(
+      tx,
+      sql.raw(`UPDATE ${keys} AS ${quoteId(K)} JOIN ${backup} ON ${joinOn(K, p.pk, B, p.pk.map(p.backupName))}
+        ${scopeJoin(p, B, S, true)} SET ${quoteId(K)}.rb_action = 'u'`),
+    );
+    p.counts.deleted = changed - p.counts.updated;
+    p.counts.inserted = await captureMissing(tx, p, live, backup, firstPk(T));
+  }
+  const total = p.counts.deleted + p.counts.inserted + p.counts.updated;
+  checkGate(p.label, spec.options.expect, total, spec.options.hint);
+}
+
+/** Keys of scoped backup rows that have no live row with the same primary key: to be inserted. */
+async function captureMissing(
+  tx: Kysely<any>,
+  p: Prepared,
+  live: string,
+  backup: string,
+  livePk: string,
+): Promise<number> {
+  const backupPk = columnList(p.pk.map(p.backupName), B);
+  return run(
+    tx,
+    sql.raw(`INSERT INTO ${p.keys.qualified} (${columnList(p.pk)}, rb_action)
+      SELECT ${backupPk}, 'i' FROM ${backup} ${scopeJoin(p, B, S, true)}
+      LEFT JOIN ${live} ON ${pkJoin(p, T, B)} WHERE ${livePk} IS NULL FOR UPDATE`),
+  );
+}
+
+const CONFLICT_SAMPLE = 20;
+
+/**
+ * A backup child row whose primary key a live row of an unscoped parent now uses cannot be put back
+ * without taking that row from its parent: refuse, naming the keys.
+ */
+async function refuseConflicts(ctx: WriteContext, p: Prepared): Promise<void> {
+  const from = p.spec.from!;
+  const scope = p.spec.scope!;
+  const body = `FROM ${from.qualified} AS ${quoteId(B)} ${scopeJoin(p, B, S, true)}
+    JOIN ${p.spec.table.qualified} AS ${quoteId(T)} ON ${pkJoin(p, T, B)}
+    LEFT JOIN ${scope.table.qualified} AS ${quoteId('s2')} ON ${joinOn(T, p.on, 's2', scope.key)}
+    WHERE ${quoteId('s2')}.${quoteId(scope.key[0]!)} IS NULL`;
+  const n = await count(ctx.tx, sql.raw(`SELECT COUNT(*) AS n ${body} ${SHARED}`));
+  if (n === 0) return;
+  const sample = await sql
+    .raw<Record<string, unknown>>(
+      `SELECT ${columnList(p.pk, T)}, ${columnList(p.on, T)} ${body} ORDER BY ${columnList(p.pk, T)} LIMIT ${CONFLICT_SAMPLE} ${SHARED}`,
+    )
+    .execute(ctx.tx);
+  const rows = sample.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])));
+  const shown = rows.map(
+    (r) => `${p.pk.map((k) => `${k}=${r[k]}`).join(',')} (now ${p.on.map((k) => `${k}=${r[k]}`).join(',')})`,
+  );
+  throw new KeyConflictError(
+    `${p.label}: ${n} backup row(s) of scoped parents have primary keys that live rows of other parents now use: ${shown.join('; ')}${n > rows.length ? '; …' : ''}`,
+    {
+      hint: 'nothing was written; those live rows belong to parents outside the scope and rowback will not take them over. Widen the scope to include their parents, or restore these rows under new keys by hand',
+      facts: { table: p.spec.table.toString(), conflicts: n, sample: rows },
+    },
+  );
+}
+
+async function deletePhase(
+  ctx: WriteContext,
+  p: Prepared,
+  foreignKeys: readonly ForeignKey[],
+): Promise<void> {
+  if (p.counts.deleted === 0) return;
+  for (const fk of childForeignKeys(p.spec.table, foreignKeys)) await checkCascade(ctx, p, fk);
+  const deleted = await run(
+    ctx.tx,
+    sql.raw(`DELETE ${quoteId(T)} FROM ${p.spec.table.qualified} AS ${quoteId(T)}
+      JOIN ${p.keys.qualified} AS ${quoteId(K)} ON ${joinOn(T, p.pk, K, p.pk)} WHERE ${quoteId(K)}.rb_action = 'd'`),
+  );
+  if (deleted !== p.counts.deleted) {
+    p.warnings.push(`expected to delete ${p.counts.deleted} row(s) of ${p.spec.table}, deleted ${deleted}`);
+  }
+}
+
+/**
+ * Children-first ordering means the scoped children were already handled when a parent is deleted:
+ * any child still pointing at a deleted parent is outside the scope.
+ */
+async function checkCascade(ctx: WriteContext, p: Prepared, fk: ForeignKey): Promise<void> {
+  const n = await count(
+    ctx.tx,
+    sql.raw(`SELECT COUNT(*) AS n FROM ${fk.child.qualified} AS ${quoteId('c')}
+      JOIN ${p.spec.table.qualified} AS ${quoteId(T)} ON ${joinOn('c', fk.columns, T, fk.referencedColumns)}
+      JOIN ${p.keys.qualified} AS ${quoteId(K)} ON ${joinOn(T, p.pk, K, p.pk)} AND ${quoteId(K)}.rb_action = 'd' ${SHARED}`),
+  );
+  if (n === 0) return;
+  const what = `${n} row(s) of ${fk.child} (foreign key ${fk.name}, ON DELETE ${fk.onDelete}) reference rows of ${p.spec.table} this write deletes`;
+  const cascades = ['CASCADE', 'SET NULL', 'SET DEFAULT'].includes(fk.onDelete);
+  if (cascades && p.spec.options.allowCascade) {
+    p.cascaded += n;
+    p.warnings.push(`${what}; the cascade changes them and undo cannot restore them`);
+    return;
+  }
+  throw new ForeignKeyError(`${p.label}: ${what}, outside the scope`, {
+    hint: cascades
+      ? 'nothing was written; include those rows in the same transaction (a write on that table runs first), or pass { allowCascade: true } to let the cascade change them (undo will not restore them)'
+      : 'nothing was written; the foreign key forbids the delete. Include those rows in the same transaction, or leave these parents out of the scope',
+    facts: {
+      table: p.spec.table.toString(),
+      child: fk.child.toString(),
+      foreignKey: fk.name,
+      onDelete: fk.onDelete,
+      rows: n,
+    },
+  });
+}
+
+async function updatePhase(ctx: WriteContext, p: Prepared): Promise<void> {
+  if (p.counts.updated === 0) return;
+  const targets = (p.spec.kind === 'upsert-columns' ? (p.spec.columns ?? []) : p.columns).filter(
+    (c) => !p.pk.includes(c),
+  );
+  if (targets.length === 0) return;
+  const set = targets
+    .map((c) => `${quoteId(T)}.${quoteId(c)} = ${quoteId(B)}.${quoteId(p.backupName(c))}`)
+    .join(', ');
+  await run(
+    ctx.tx,
+    sql.raw(`UPDATE ${p.spec.table.qualified} AS ${quoteId(T)}
+      JOIN ${p.keys.qualified} AS ${quoteId(K)} ON ${joinOn(T, p.pk, K, p.pk)}
+      JOIN ${p.spec.from!.qualified} AS ${quoteId(B)} ON ${pkJoin(p, T, B)}
+      SET ${set} WHERE ${quoteId(K)}.rb_action = 'u'`),
+  );
+}
+
+async function insertPhase(ctx: WriteContext, p: Prepared): Promise<void> {
+  if (p.counts.inserted === 0) return;
+  const inserted = await run(
+    ctx.tx,
+    sql.raw(`INSERT INTO ${p.spec.table.qualified} (${columnList(p.columns)})
+      SELECT ${columnList(p.columns.map(p.backupName), B)} FROM ${p.keys.qualified} AS ${quoteId(K)}
+      JOIN ${p.spec.from!.qualified} AS ${quoteId(B)} ON ${joinOn(K, p.pk, B, p.pk.map(p.backupName))}
+      WHERE ${quoteId(K)}.rb_action = 'i' FOR UPDATE`),
+  );
+  if (inserted !== p.counts.inserted) {
+    p.warnings.push(
+      `expected to insert ${p.counts.inserted} row(s) into ${p.spec.table}, inserted ${inserted}`,
+    );
+  }
+}
+
+async function finish(ctx: WriteContext, p: Prepared): Promise<WriteResult> {
+  const afterHash = await hashRows(ctx.tx, p.spec.table, { table: p.keys, columns: p.pk }, { locking: true });
+  const counts = Object.freeze({ ...p.counts });
+  const undo: UndoRecord = Object.freeze({
+    version: 1,
+    kind: p.spec.kind,
+    step: ctx.stepName,
+    table: Object.freeze({ schema: p.spec.table.schema, name: p.spec.table.name }),
+    primaryKey: p.pk,
+    columns: Object.freeze([...p.imageColumns]),
+    beforeImage: Object.freeze({ schema: p.beforeImage.schema, name: p.beforeImage.name }),
+    keys: Object.freeze({ schema: p.keys.schema, name: p.keys.name }),
+    afterHash,
+    counts,
+  });
+  const provenance = { liveTable: p.spec.table.toString(), kind: p.spec.kind, mode: ctx.mode };
+  await ctx.recorder.record(ctx.stepName, {
+    kind: 'before-image',
+    table: p.beforeImage,
+    rows: counts.deleted + counts.updated,
+    checksum: null,
+    provenance,
+  });
+  await ctx.recorder.record(ctx.stepName, {
+    kind: 'inserted-keys',
+    table: p.keys,
+    rows: counts.deleted + counts.updated + counts.inserted,
+    checksum: afterHash,
+    provenance: {
+      ...provenance,
+      checksumIs: 'hashRows of the live rows at these keys right after the write',
+    },
+  });
+  return Object.freeze({
+    kind: p.spec.kind,
+    table: p.spec.table,
+    ...counts,
+    rows: counts.deleted + counts.inserted + counts.updated,
+    undo,
+    triggers: p.triggers,
+    cascaded: p.cascaded,
+    warnings: Object.freeze([...p.warnings]),
+  });
+}

@@ -1,0 +1,127 @@
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { quoteId, type TableRef } from '../db/index.ts';
+import { UsageError } from '../errors/index.ts';
+import { setSqlMode, useRestoreSqlMode } from './session-mode.ts';
+import { columnList, joinOn } from './sql-fragments.ts';
+import { readTableMetadata, requireColumn, type TableMetadata } from './table-metadata.ts';
+import type { ArtifactRecord, Scope, Workspace } from './types.ts';
+import { workspaceTableName } from './workspace-names.ts';
+
+export interface SnapshotTablesOptions {
+  /** Copy only rows in this scope. */
+  readonly scope?: Scope;
+  /**
+   * Per table, its columns matched by position to the scope's key where they are named differently,
+   * e.g. `{ wp_usermeta: 'user_id' }`; other tables use the key's own names.
+   */
+  readonly on?: Readonly<Record<string, string | readonly string[]>>;
+  /** Or copy only rows matching this condition (the same for every table; columns unqualified). */
+  readonly where?: RawBuilder<unknown>;
+  /** Table name prefix in the workspace (default `snap__<name>`); the runner puts the run id in it. */
+  readonly prefix?: string;
+}
+
+function filterFor(meta: TableMetadata, options: SnapshotTablesOptions): RawBuilder<unknown> {
+  if (options.scope && options.where)
+    throw new UsageError('a snapshot takes a scope or a where condition, not both');
+  if (options.scope) {
+    const scope = options.scope;
+    const on = [options.on?.[meta.table.name] ?? scope.key].flat();
+    if (on.length !== scope.key.length) {
+      throw new UsageError(
+        `snapshot of ${meta.table}: ${on.join(', ')} does not match scope key ${scope.key.join(', ')}`,
+      );
+    }
+    for (const c of on) requireColumn(meta, c);
+    return sql.raw(`JOIN ${scope.table.qualified} AS ${quoteId('s')} ON ${joinOn('t', on, 's', scope.key)}`);
+  }
+  return options.where ? sql`WHERE ${options.where}` : sql``;
+}
+
+/**
+ * Copies rows of live tables into the workspace: `CREATE TABLE … LIKE` (indexes and primary key
+ * included, foreign keys and triggers not) and `INSERT … SELECT` with an explicit column list, so
+ * invisible columns are copied and generated ones recomputed (never `CREATE TABLE … SELECT`, which
+ * Group Replication refuses). Returns one artifact record per table with its row count and
+ * `CHECKSUM TABLE … EXTENDED`. Runs outside any transaction (it is DDL).
+ *
+ * @example
+ * const artifacts = await snapshot(workspace, 'before', [live('wp_users'), live('wp_usermeta')],
+ *   { scope: users, on: { wp_usermeta: 'user_id' } });
+ */
+export async function snapshot(
+  workspace: Workspace,
+  name: string,
+  tables: readonly TableRef[],
+  options: SnapshotTablesOptions = {},
+): Promise<readonly ArtifactRecord[]> {
+  const db = workspace.target.db;
+  const artifacts: ArtifactRecord[] = [];
+  for (const table of tables) {
+    const meta = await readTableMetadata(db, table);
+    const filter = filterFor(meta, options);
+    const copy = await freeTable(db, workspace, options.prefix ?? `snap__${name}`, table.name);
+    await sql.raw(`CREATE TABLE ${copy.qualified} LIKE ${table.qualified}`).execute(db);
+    const columns = meta.columns.filter((c) => !c.generated).map((c) => c.name);
+    const rows = await db.connection().execute(async (pinned) => {
+      const previous = await useRestoreSqlMode(pinned);
+      try {
+        const result = await sql`INSERT INTO ${copy} (${sql.raw(columnList(columns))})
+          SELECT ${sql.raw(columnList(columns, 't'))} FROM ${table} AS ${sql.id('t')} ${filter}`.execute(
+          pinned,
+        );
+        return Number(result.numAffectedRows ?? 0n);
+      } finally {
+        await setSqlMode(pinned, previous);
+      }
+    });
+    const checksum = await sql
+      .raw<{ Checksum: string | number | null }>(`CHECKSUM TABLE ${copy.qualified} EXTENDED`)
+      .execute(db);
+    artifacts.push(
+      Object.freeze({
+        kind: 'snapshot' as const,
+        table: copy,
+        rows,
+        checksum: checksum.rows[0]?.Checksum == null ? null : String(checksum.rows[0].Checksum),
+        provenance: Object.freeze({ source: table.toString(), step: name }),
+      }),
+    );
+  }
+  return Object.freeze(artifacts);
+}
+
+/**
+ * How many rows `snapshot` would copy per table, without copying (for a plan).
+ *
+ * @example const counts = await countSnapshotRows(target.db, [live('wp_users')], { scope: users });
+ */
+export async function countSnapshotRows(
+  db: Kysely<any>,
+  tables: readonly TableRef[],
+  options: SnapshotTablesOptions = {},
+): Promise<readonly { readonly table: TableRef; readonly rows: number }[]> {
+  const out: { table: TableRef; rows: number }[] = [];
+  for (const table of tables) {
+    const meta = await readTableMetadata(db, table);
+    const result = await sql<{ n: number | string }>`
+      SELECT COUNT(*) AS n FROM ${table} AS ${sql.id('t')} ${filterFor(meta, options)}`.execute(db);
+    out.push({ table, rows: Number(result.rows[0]?.n ?? 0) });
+  }
+  return Object.freeze(out.map((o) => Object.freeze(o)));
+}
+
+async function freeTable(
+  db: Kysely<any>,
+  workspace: Workspace,
+  prefix: string,
+  name: string,
+): Promise<TableRef> {
+  for (let n = 1; ; n++) {
+    const table = workspace.table(workspaceTableName(prefix, n === 1 ? name : `${name}_${n}`));
+    const exists = await sql<{ n: number | string }>`
+      SELECT COUNT(*) AS n FROM information_schema.TABLES
+      WHERE TABLE_SCHEMA = ${table.schema} AND TABLE_NAME = ${table.name}`.execute(db);
+    if (Number(exists.rows[0]?.n ?? 0) === 0) return table;
+  }
+}
