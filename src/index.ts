@@ -10,4 +10,20 @@ export * from './db/index.ts';
 export * from './errors/index.ts';
 export * from './ledger/index.ts';
 export * from './primitives/index.ts';
+export {
+  defineRestore,
+  type RestoreDefinition,
+  type RestoreModule,
+  type RunbookText,
+  validateParams,
+} from './runner/define-restore.ts';
+export { type GcResult, gc } from './runner/gc.ts';
+export { renderRunbook } from './runner/render-runbook.ts';
+export { type RunReport, runReportJsonSchema, runReportSchema } from './runner/report.ts';
+export { renderReportMarkdown } from './runner/report-markdown.ts';
+export type * from './runner/restore-api.ts';
+export { type ApplyOptions, apply, plan, type RunOptions } from './runner/run-restore.ts';
+export type { StandardSchemaV1 } from './runner/standard-schema.ts';
+export { type RunSummary, status } from './runner/status.ts';
+export { type UndoOptions, undo } from './runner/undo-run.ts';
 export * from './sources/index.ts';

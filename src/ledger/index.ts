@@ -1,5 +1,26 @@
+export {
+  type ArtifactQuery,
+  type ArtifactRow,
+  insertArtifact,
+  listArtifacts,
+  markArtifactsDropped,
+  type NewArtifact,
+} from './artifacts.ts';
 export { DEFAULT_CONTROL_SCHEMA, ensureLedger, LEDGER_VERSION, type Ledger } from './control-schema.ts';
 export { lockName, withLock } from './lock.ts';
+export {
+  getRun,
+  heartbeat,
+  insertRun,
+  listRuns,
+  markInterrupted,
+  type NewRun,
+  type RunQuery,
+  type RunRow,
+  type RunUpdate,
+  updateRun,
+} from './runs.ts';
+export { finishStep, listSteps, type StepFinish, type StepRow, type StepStart, startStep } from './steps.ts';
 export type {
   ArtifactKind,
   ArtifactsTable,

@@ -10,6 +10,10 @@ import {
   splitSqlScript,
   type Target,
 } from '../db/index.ts';
+import type { RestoreModule } from '../runner/define-restore.ts';
+import type { RunReport } from '../runner/report.ts';
+import { type ApplyOptions, apply, plan, type RunOptions } from '../runner/run-restore.ts';
+import { type UndoOptions, undo } from '../runner/undo-run.ts';
 import type { MysqlServer } from './mysql-server.ts';
 
 export interface SandboxOptions {
@@ -34,6 +38,14 @@ export interface Sandbox extends AsyncDisposable {
   readonly url: string;
   /** An open connection to the sandbox's live schema. */
   readonly target: Target;
+  /** The sandbox's own ledger schema and workspace schema, used by `plan`/`apply`/`undo`. */
+  readonly controlSchema: string;
+  readonly workspaceSchema: string;
+  /** `plan()` against the sandbox (its own ledger and workspace). */
+  plan(restore: RestoreModule, params: unknown, options?: RunOptions): Promise<RunReport>;
+  /** `apply()` against the sandbox, confirmed (tests have nobody to ask). */
+  apply(restore: RestoreModule, params: unknown, options?: Partial<ApplyOptions>): Promise<RunReport>;
+  undo(runId: string, options?: Partial<UndoOptions>): Promise<RunReport>;
   /** A new unique schema name owned by this sandbox (dropped by `drop()`); not created. */
   schemaName(purpose: string): string;
   /** Runs a SQL script file or text against the live schema. */
@@ -70,6 +82,12 @@ export async function createSandbox(
   };
   for (const file of options.fixtures ?? []) await load({ file });
 
+  const controlSchema = `${schema}_ctl`;
+  const workspaceSchema = `${schema}_ws`;
+  owned.add(controlSchema);
+  owned.add(workspaceSchema);
+  const runOptions = { controlSchema, workspaceSchema };
+
   let dropped = false;
   const drop = async () => {
     if (dropped) return;
@@ -78,10 +96,16 @@ export async function createSandbox(
     for (const name of owned) await sql.raw(`DROP DATABASE IF EXISTS ${quoteId(name)}`).execute(admin.db);
     await admin.close();
   };
-  return Object.freeze({
+  const sandbox: Sandbox = {
     schema,
     url,
     target,
+    controlSchema,
+    workspaceSchema,
+    plan: (restore, params, options = {}) => plan(target, restore, params, { ...runOptions, ...options }),
+    apply: (restore, params, options = {}) =>
+      apply(target, restore, params, { confirm: true, ...runOptions, ...options }),
+    undo: (runId, options = {}) => undo(target, runId, { confirm: true, controlSchema, ...options }),
     schemaName(purpose: string) {
       const name = `${prefix}_${id}_${purpose}`.slice(0, 64);
       owned.add(name);
@@ -104,5 +128,6 @@ export async function createSandbox(
     },
     drop,
     [Symbol.asyncDispose]: drop,
-  });
+  };
+  return Object.freeze(sandbox);
 }

@@ -1,0 +1,92 @@
+import { UsageError } from '../../errors/index.ts';
+import { formatFingerprint } from '../../runner/fingerprint.ts';
+import { loadModule } from '../../runner/module-loader.ts';
+import type { RunReport } from '../../runner/report.ts';
+import { renderReportMarkdown } from '../../runner/report-markdown.ts';
+import { apply, plan, type RunOptions } from '../../runner/run-restore.ts';
+import { ask, type CliIo, isInteractive, writeLine } from '../cli-io.ts';
+import { EXIT, exitCodeFor } from '../exit-codes.ts';
+import { collectParams, openTarget, type ParamFlags, restoresDir, type TargetFlags } from '../options.ts';
+import { progressReporter } from '../progress-reporter.ts';
+
+export interface RunFlags extends TargetFlags, ParamFlags {
+  readonly restores?: string;
+  readonly workspace?: string;
+  readonly json?: boolean;
+  readonly quiet?: boolean;
+}
+
+export interface ApplyFlags extends RunFlags {
+  readonly yes?: boolean;
+  readonly force?: boolean;
+  readonly resume?: boolean;
+  readonly expectHost?: string;
+}
+
+/** `rowback plan <id>`: the dry run. */
+export async function planCommand(id: string, flags: RunFlags, io: CliIo): Promise<number> {
+  return runCommand(id, flags, io, async (target, restore, params, options) =>
+    plan(target, restore, params, options),
+  );
+}
+
+/** `rowback apply <id>`: confirmation (typed schema name, or --yes), then the real run. */
+export async function applyCommand(id: string, flags: ApplyFlags, io: CliIo): Promise<number> {
+  return runCommand(id, flags, io, async (target, restore, params, options) => {
+    const interactive = isInteractive(io);
+    if (!flags.yes && !interactive) {
+      throw new UsageError('apply needs confirmation', {
+        hint: 'pass --yes in scripts (and --expect-host to pin the server)',
+      });
+    }
+    return apply(target, restore, params, {
+      ...options,
+      ...(flags.force ? { force: true } : {}),
+      ...(flags.resume ? { resume: true } : {}),
+      ...(flags.expectHost ? { expectHost: flags.expectHost } : {}),
+      confirm: flags.yes
+        ? true
+        : async (fingerprint) => {
+            writeLine(io.stderr, `About to apply ${restore.id} to:\n${formatFingerprint(fingerprint)}`);
+            const typed = await ask(io, `Type the schema name (${fingerprint.schema}) to confirm: `);
+            return typed === fingerprint.schema;
+          },
+      ...(interactive
+        ? {
+            confirmManual: async (name: string, text: string) =>
+              (await ask(io, `Manual step '${name}': ${text}\nType "done" when done: `)) === 'done',
+          }
+        : {}),
+    });
+  });
+}
+
+type Runner = (
+  target: Awaited<ReturnType<typeof openTarget>>,
+  restore: Awaited<ReturnType<typeof loadModule>>['restore'],
+  params: Record<string, unknown>,
+  options: RunOptions,
+) => Promise<RunReport>;
+
+async function runCommand(id: string, flags: RunFlags, io: CliIo, runner: Runner): Promise<number> {
+  const loaded = await loadModule(restoresDir(flags, io), id);
+  const params = await collectParams(flags, io);
+  const target = await openTarget(flags, io);
+  const progress = progressReporter(io, Boolean(flags.quiet || flags.json));
+  try {
+    const report = await runner(target, loaded.restore, params, {
+      checksum: loaded.checksum,
+      onEvent: progress.onEvent,
+      ...(flags.controlSchema ? { controlSchema: flags.controlSchema } : {}),
+      ...(flags.workspace ? { workspaceSchema: flags.workspace } : {}),
+    });
+    progress.stop();
+    io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderReportMarkdown(report));
+    if (report.status === 'done') return EXIT.ok;
+    if (report.status === 'awaiting') return EXIT.awaitingManualStep;
+    return exitCodeFor(report.error?.name);
+  } finally {
+    progress.stop();
+    await target.close();
+  }
+}

@@ -1,0 +1,38 @@
+import { UsageError } from '../../errors/index.ts';
+import { formatFingerprint } from '../../runner/fingerprint.ts';
+import { renderReportMarkdown } from '../../runner/report-markdown.ts';
+import { undo } from '../../runner/undo-run.ts';
+import { ask, type CliIo, isInteractive, writeLine } from '../cli-io.ts';
+import { EXIT, exitCodeFor } from '../exit-codes.ts';
+import { openTarget, type TargetFlags } from '../options.ts';
+
+/** `rowback undo <run>`: puts back the before-images of an apply run. */
+export async function undoCommand(
+  runId: string,
+  flags: TargetFlags & { readonly yes?: boolean; readonly force?: boolean; readonly json?: boolean },
+  io: CliIo,
+): Promise<number> {
+  if (!flags.yes && !isInteractive(io)) {
+    throw new UsageError('undo needs confirmation', { hint: 'pass --yes in scripts' });
+  }
+  const target = await openTarget(flags, io);
+  try {
+    const report = await undo(target, runId, {
+      ...(flags.controlSchema ? { controlSchema: flags.controlSchema } : {}),
+      ...(flags.force ? { force: true } : {}),
+      confirm: flags.yes
+        ? true
+        : async (fingerprint) => {
+            writeLine(io.stderr, `About to undo run ${runId} on:\n${formatFingerprint(fingerprint)}`);
+            return (
+              (await ask(io, `Type the schema name (${fingerprint.schema}) to confirm: `)) ===
+              fingerprint.schema
+            );
+          },
+    });
+    io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderReportMarkdown(report));
+    return report.status === 'done' ? EXIT.ok : exitCodeFor(report.error?.name);
+  } finally {
+    await target.close();
+  }
+}

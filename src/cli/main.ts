@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { redactUrl } from '../db/index.ts';
+import { isRowbackError } from '../errors/index.ts';
+import { type CliIo, processIo, writeLine } from './cli-io.ts';
+import { gcCommand } from './commands/gc-command.ts';
+import { listCommand } from './commands/list-command.ts';
+import { newCommand } from './commands/new-command.ts';
+import { renderCommand } from './commands/render-command.ts';
+import { applyCommand, planCommand } from './commands/run-commands.ts';
+import { statusCommand } from './commands/status-command.ts';
+import { undoCommand } from './commands/undo-command.ts';
+import { EXIT, EXIT_CODES_HELP, exitCodeForError } from './exit-codes.ts';
+import { collectRepeated } from './options.ts';
+
+const TARGET_HELP = `
+The target database comes from --db or ROWBACK_DATABASE_URL, e.g.
+  mysql://restore_user:secret@db.internal:3306/wordpress   (the path is the live schema)
+Passwords are never printed, logged or stored.`;
+
+/** Builds the `rowback` program; `io` carries stdout/stderr/env so tests can run it in-process. */
+export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command('rowback')
+    .description('Surgical, migration-style data restores on live MySQL and MariaDB.')
+    .version('0.1.0')
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride()
+    .addHelpText('after', `${TARGET_HELP}\n\n${EXIT_CODES_HELP}`);
+
+  const db = () => new Option('--db <url>', 'target database URL (default: $ROWBACK_DATABASE_URL)');
+  const control = () =>
+    new Option('--control-schema <name>', 'schema holding the ledger').default(undefined, 'rowback');
+  const restores = () =>
+    new Option('--restores <dir>', 'folder of restore modules').default(undefined, './restores');
+  const json = () => new Option('--json', 'print a JSON report (stable, versioned schema) on stdout');
+  const run = (action: () => Promise<number>) => action().then(setExit);
+
+  const withRunOptions = (command: Command) =>
+    command
+      .addOption(db())
+      .addOption(control())
+      .addOption(restores())
+      .option('--param <name=value>', 'a module param (repeatable)', collectRepeated, [])
+      .option('--params <file.json>', 'module params from a JSON file')
+      .option('--workspace <schema>', 'workspace schema (default: rb_<module id>)')
+      .addOption(json())
+      .option('-q, --quiet', 'no progress output');
+
+  program
+    .command('list')
+    .description('list restore modules, oldest first')
+    .addOption(restores())
+    .addOption(json())
+    .action((flags) => run(() => listCommand(flags, io)));
+
+  withRunOptions(program.command('plan <id>'))
+    .description(
+      'dry run: extract and scope for real, run transactions and roll them back; live data is never changed',
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  rowback plan 20261126-wpca-uid-collision --param backup=/backups/wp.sql.gz --param importBatch=b42',
+    )
+    .action((id, flags) => run(() => planCommand(id, flags, io)));
+
+  withRunOptions(program.command('apply <id>'))
+    .description('apply a restore module: shows the target and asks you to type its schema name (or --yes)')
+    .option('-y, --yes', 'do not ask for confirmation (scripts)')
+    .option('--force', 'apply again although already applied (recorded in the ledger)')
+    .option(
+      '--resume',
+      'continue the last failed, interrupted or awaiting run from its first unfinished step',
+    )
+    .option('--expect-host <hostname>', "refuse unless the server's @@hostname is this")
+    .addHelpText(
+      'after',
+      '\nExamples:\n  rowback apply 20261126-wpca-uid-collision --params params.json\n  rowback apply 20261126-wpca-uid-collision --params params.json --yes --expect-host db-1   # scripts\n  rowback apply 20261126-wpca-uid-collision --params params.json --resume                    # after a failure or a manual step',
+    )
+    .action((id, flags) => run(() => applyCommand(id, flags, io)));
+
+  program
+    .command('status [id]')
+    .description('runs recorded in the ledger, newest first (dead runs show as interrupted)')
+    .addOption(db())
+    .addOption(control())
+    .option('--limit <n>', 'how many runs', '50')
+    .addOption(json())
+    .action((id, flags) => run(() => statusCommand(id, flags, io)));
+
+  program
+    .command('undo <runId>')
+    .description(
+      'put back every before-image of an apply run (refused if the rows changed since, unless --force)',
+    )
+    .addOption(db())
+    .addOption(control())
+    .option('-y, --yes', 'do not ask for confirmation (scripts)')
+    .option('--force', 'undo even though the rows changed after the run')
+    .addOption(json())
+    .addHelpText(
+      'after',
+      '\nExample:\n  rowback status 20261126-wpca-uid-collision   # find the run id\n  rowback undo 42',
+    )
+    .action((runId, flags) => run(() => undoCommand(runId, flags, io)));
+
+  program
+    .command('gc')
+    .description('drop expired workspace artifacts (backup tables, scopes, snapshots, before-images)')
+    .addOption(db())
+    .addOption(control())
+    .option('--dry-run', 'only list what would be dropped')
+    .addOption(json())
+    .addHelpText('after', '\nExample:\n  rowback gc --dry-run && rowback gc')
+    .action((flags) => run(() => gcCommand(flags, io)));
+
+  program
+    .command('render <id>')
+    .description("print the module's runbook (Context, Scope, Execution, Decisions, Retention, References)")
+    .addOption(db())
+    .addOption(control())
+    .addOption(restores())
+    .option('--run <runId>', 'show this run in the Execution section (default: the latest)')
+    .addHelpText(
+      'after',
+      '\nExample:\n  rowback render 20261126-wpca-uid-collision --run 12 > restores/20261126-wpca-uid-collision/README.md',
+    )
+    .action((id, flags) => run(() => renderCommand(id, flags, io)));
+
+  program
+    .command('new <slug>')
+    .description('scaffold restores/<today>-<slug>/index.ts and a test that passes as generated')
+    .addOption(restores())
+    .option('--date <YYYYMMDD>', 'date part of the id (default: today, UTC)')
+    .addHelpText('after', '\nExample:\n  rowback new fix-user-emails')
+    .action((slug, flags) => run(() => newCommand(slug, flags, io)));
+
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const message = isRowbackError(error)
+      ? error.message
+      : error instanceof Error
+        ? error.message
+        : String(error);
+    writeLine(io.stderr, `rowback: ${redactUrl(message)}`);
+    if (io.env.ROWBACK_DEBUG && error instanceof Error && error.stack)
+      writeLine(io.stderr, redactUrl(error.stack));
+    return exitCodeForError(error);
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
+}

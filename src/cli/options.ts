@@ -1,0 +1,68 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { connect, type Target } from '../db/index.ts';
+import { UsageError } from '../errors/index.ts';
+import type { CliIo } from './cli-io.ts';
+
+/** Options every command that talks to a server accepts. */
+export interface TargetFlags {
+  readonly db?: string;
+  readonly controlSchema?: string;
+}
+
+export interface ParamFlags {
+  readonly param?: readonly string[];
+  readonly params?: string;
+}
+
+/** The target from `--db`, else `ROWBACK_DATABASE_URL`. */
+export async function openTarget(flags: TargetFlags, io: CliIo): Promise<Target> {
+  const url = flags.db ?? io.env.ROWBACK_DATABASE_URL;
+  if (!url) {
+    throw new UsageError('no database given', {
+      hint: 'pass --db mysql://user:pass@host:3306/schema or set ROWBACK_DATABASE_URL',
+    });
+  }
+  return connect(url, { connectionLimit: 6 });
+}
+
+/**
+ * Params from, in increasing precedence: `ROWBACK_PARAM_<name>` environment variables, a JSON file
+ * (`--params file.json`) and `--param name=value` flags. Values stay strings except in the JSON file;
+ * the module's schema coerces or rejects them.
+ */
+export async function collectParams(flags: ParamFlags, io: CliIo): Promise<Record<string, unknown>> {
+  const params: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(io.env)) {
+    if (name.startsWith('ROWBACK_PARAM_') && value !== undefined)
+      params[name.slice('ROWBACK_PARAM_'.length)] = value;
+  }
+  if (flags.params) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(resolve(io.cwd, flags.params), 'utf8'));
+    } catch (cause) {
+      throw new UsageError(`cannot read params file ${flags.params}: ${(cause as Error).message}`, { cause });
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new UsageError(`params file ${flags.params} must hold a JSON object`);
+    }
+    Object.assign(params, parsed);
+  }
+  for (const pair of flags.param ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UsageError(`--param ${JSON.stringify(pair)} is not name=value`);
+    params[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return params;
+}
+
+/** The folder of restore modules: `--restores`, else `ROWBACK_RESTORES_DIR`, else `./restores`. */
+export function restoresDir(flags: { readonly restores?: string }, io: CliIo): string {
+  return resolve(io.cwd, flags.restores ?? io.env.ROWBACK_RESTORES_DIR ?? 'restores');
+}
+
+/** Commander collects repeated `--param` flags through this. */
+export function collectRepeated(value: string, previous: readonly string[] = []): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,76 @@
+import { UsageError } from '../errors/index.ts';
+import type { RestoreContext } from './restore-api.ts';
+import type { InferOutput, StandardSchemaV1 } from './standard-schema.ts';
+
+/** Markdown blocks of the rendered runbook that the code cannot know. */
+export interface RunbookText {
+  readonly context?: string;
+  readonly decisions?: readonly string[];
+  readonly references?: readonly string[];
+}
+
+export interface RestoreDefinition<S extends StandardSchemaV1> {
+  /** `YYYYMMDD-slug`, equal to the module's folder name; sortable; never reused. */
+  readonly id: string;
+  readonly title: string;
+  readonly params: S;
+  /** How long workspace artifacts (backup tables, snapshots, before-images) are kept. */
+  readonly retention?: { readonly days: number };
+  readonly runbook?: RunbookText;
+  run(r: RestoreContext, params: InferOutput<S>): Promise<void>;
+}
+
+/** A validated restore module definition, as `defineRestore` returns it. */
+export interface RestoreModule<S extends StandardSchemaV1 = StandardSchemaV1> extends RestoreDefinition<S> {
+  readonly retention: { readonly days: number };
+}
+
+export const MODULE_ID_PATTERN = /^\d{8}-[a-z0-9]+(?:-[a-z0-9]+)*$/;
+export const DEFAULT_RETENTION_DAYS = 30;
+
+/**
+ * Declares a restore module. Checks the id and retention at load time; params are validated per run.
+ *
+ * @example
+ * export default defineRestore({
+ *   id: '20261126-fix-emails', title: 'Put back overwritten e-mails',
+ *   params: z.object({ batch: z.string() }),
+ *   async run(r, p) { … },
+ * });
+ */
+export function defineRestore<S extends StandardSchemaV1>(
+  definition: RestoreDefinition<S>,
+): RestoreModule<S> {
+  if (!MODULE_ID_PATTERN.test(definition.id)) {
+    throw new UsageError(
+      `restore module id ${JSON.stringify(definition.id)} is not of the form YYYYMMDD-slug`,
+      {
+        hint: 'use the folder name, e.g. 20261126-wpca-uid-collision (lowercase letters, digits and dashes)',
+      },
+    );
+  }
+  const days = definition.retention?.days ?? DEFAULT_RETENTION_DAYS;
+  if (!Number.isFinite(days) || days < 0) {
+    throw new UsageError(`retention.days of ${definition.id} must be a number >= 0, got ${days}`);
+  }
+  return Object.freeze({ ...definition, retention: Object.freeze({ days }) });
+}
+
+/** Validates raw params (from CLI, env or code) against the module's schema; a `UsageError` names each bad param. */
+export async function validateParams<S extends StandardSchemaV1>(
+  restore: RestoreModule<S>,
+  raw: unknown,
+): Promise<InferOutput<S>> {
+  const result = await restore.params['~standard'].validate(raw);
+  if (result.issues) {
+    const problems = result.issues.map((issue) => {
+      const path = (issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.');
+      return path ? `param '${path}': ${issue.message}` : issue.message;
+    });
+    throw new UsageError(`invalid params for ${restore.id}: ${problems.join('; ')}`, {
+      hint: 'pass them as --param name=value or --params file.json',
+      facts: { problems },
+    });
+  }
+  return result.value as InferOutput<S>;
+}

@@ -1,0 +1,99 @@
+import type { RawBuilder } from 'kysely';
+import type { TableRef } from '../db/index.ts';
+import type {
+  CountExpectation,
+  Expectation,
+  PurgeWriteOptions,
+  ReplaceChildrenWriteOptions,
+  ReplaceRowsWriteOptions,
+  Scope,
+  UpsertColumnsWriteOptions,
+} from '../primitives/index.ts';
+import type { ExtractResult, Source } from '../sources/index.ts';
+
+/** A query a module hands to rowback: kysely's `sql` template (values become parameters). */
+export type Query = RawBuilder<unknown>;
+
+/** What `r.extract` returns: the extracted backup tables in the workspace. */
+export interface Backup {
+  readonly name: string;
+  /** The workspace table holding the backup of `sourceTable` (throws for a table not extracted). */
+  table(sourceTable: string): TableRef;
+  readonly result: ExtractResult;
+}
+
+export interface ScopeOptions {
+  /** Key column(s) of the rows the query returns; the scope table's primary key. */
+  readonly key: readonly string[] | string;
+  readonly expect?: CountExpectation;
+  /** Live table whose columns of the same names give the key columns' types (else they are probed). */
+  readonly keyFrom?: string;
+}
+
+export interface SnapshotOptions {
+  readonly scope?: Scope;
+  /** Which columns of each table match the scope's key, when their names differ (e.g. `user_id`). */
+  readonly on?: Readonly<Record<string, readonly string[] | string>>;
+}
+
+export interface TransactionOptions {
+  /** Commit per chunk of this many scope keys (resumable, NOT atomic; the report says so). */
+  readonly chunk?: { readonly scope: Scope; readonly size: number };
+  /** Cap on the estimated transaction size in bytes (besides Group Replication's own limit). */
+  readonly maxBytes?: number;
+}
+
+export interface VerifyOptions {
+  readonly expect: Expectation;
+}
+
+/** A diff to verify: `tx.diff(...)` builds it; `verify` runs it and counts differing rows. */
+export interface DiffSpec {
+  readonly kind: 'diff';
+  readonly live: string;
+  readonly liveTable: TableRef;
+  readonly backup: TableRef;
+  readonly scope?: Scope;
+  readonly columns?: readonly string[];
+  readonly key?: readonly string[];
+}
+
+export interface DiffOptions {
+  readonly scope?: Scope;
+  readonly columns?: readonly string[];
+  readonly key?: readonly string[] | string;
+}
+
+/** The writes of one transaction: every one copies before-images first; all commit together. */
+export interface TransactionContext {
+  /** Deletes dependent rows (by `where` or `scope`); `expect` is required: a purge is never blind. */
+  purge(table: string, options: PurgeWriteOptions): Promise<number>;
+  /** Blanket replace: the scoped live rows become exactly the backup rows. */
+  replaceRows(table: string, options: ReplaceRowsWriteOptions): Promise<number>;
+  /** Allow-list: only `columns` are set from the backup; every other column keeps its live value. */
+  upsertColumns(table: string, options: UpsertColumnsWriteOptions): Promise<number>;
+  /** Child rows of the scoped parents become exactly the backup's (backup primary keys kept). */
+  replaceChildren(table: string, options: ReplaceChildrenWriteOptions): Promise<number>;
+  /** A check inside the transaction: in a plan it shows the post-state, before the rollback. */
+  verify(name: string, check: Query | DiffSpec, options: VerifyOptions): Promise<number>;
+  diff(table: string, backup: TableRef, options?: DiffOptions): DiffSpec;
+}
+
+/** What a module's `run(r, p)` is given. Each call is a step with a unique name. */
+export interface RestoreContext {
+  /** The live schema (the target's default schema). */
+  readonly liveSchema: string;
+  /** A live table, for queries. */
+  live(table: string): TableRef;
+  extract(name: string, source: Source): Promise<Backup>;
+  scope(name: string, query: Query, options: ScopeOptions): Promise<Scope>;
+  snapshot(name: string, tables: readonly string[], options?: SnapshotOptions): Promise<void>;
+  transaction(
+    name: string,
+    fn: (tx: TransactionContext) => Promise<void>,
+    options?: TransactionOptions,
+  ): Promise<void>;
+  /** A step a person does (re-run an import…): interactive runs ask, others stop as `awaiting`. */
+  manual(name: string, instructions: string): Promise<void>;
+  verify(name: string, check: Query | DiffSpec, options: VerifyOptions): Promise<number>;
+}

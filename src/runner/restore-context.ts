@@ -1,0 +1,321 @@
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { TableRef } from '../db/index.ts';
+import { ManualStepPendingError, UsageError } from '../errors/index.ts';
+import {
+  checkGate,
+  countSnapshotRows,
+  describeExpectation,
+  diffTables,
+  materializeScope,
+  openWorkspace,
+  type Scope,
+  snapshot,
+  type Workspace,
+  workspaceTableName,
+} from '../primitives/index.ts';
+import type { ExtractedTable } from '../sources/index.ts';
+import { type RunExecution, sqlDigest } from './execution.ts';
+import type {
+  Backup,
+  DiffSpec,
+  Query,
+  RestoreContext,
+  ScopeOptions,
+  SnapshotOptions,
+  TransactionOptions,
+  VerifyOptions,
+} from './restore-api.ts';
+import { runTransaction } from './transaction-step.ts';
+
+/** Table name recorded for the artifact that stands for the workspace schema as a whole. */
+export const WORKSPACE_MARKER = '(schema)';
+
+/** Scope hashes recorded by the plan an apply was confirmed from, keyed `step/kind/table`. */
+export interface PlannedOperations {
+  readonly planRunId: string;
+  readonly scopeHashes: ReadonlyMap<string, string>;
+}
+
+export interface RestoreContextSettings {
+  readonly liveSchema: string;
+  readonly workspaceSchema: string;
+  readonly planned: PlannedOperations | null;
+  readonly confirmManual?: (name: string, instructions: string) => Promise<boolean>;
+  /** The run being resumed stopped at a manual step: resuming is the operator's confirmation. */
+  readonly resumingAwaiting: boolean;
+}
+
+interface ExtractDetail {
+  readonly tables: readonly (Omit<ExtractedTable, 'table'> & {
+    readonly schema: string;
+    readonly name: string;
+  })[];
+  readonly provenance: Record<string, unknown>;
+  readonly ddlChanges: readonly string[];
+}
+
+interface ScopeDetail {
+  readonly schema: string;
+  readonly table: string;
+  readonly key: readonly string[];
+  readonly rows: number;
+}
+
+/** A step name as it may appear inside a generated table name. */
+export function identifierPart(name: string): string {
+  return name.replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+/** Builds the `r` a module's `run(r, params)` receives, bound to one run. */
+export async function createRestoreContext(
+  execution: RunExecution,
+  settings: RestoreContextSettings,
+): Promise<RestoreContext> {
+  const { target } = execution.settings;
+  const workspace: Workspace = await openWorkspace(target, { schema: settings.workspaceSchema });
+  // The workspace schema itself is an artifact: gc drops it once everything in it has expired.
+  await execution.record('workspace', {
+    kind: 'workspace',
+    table: new TableRef(workspace.schema, WORKSPACE_MARKER),
+    rows: null,
+    checksum: null,
+  });
+  const live = (table: string) => new TableRef(settings.liveSchema, table);
+  const db: Kysely<any> = target.db;
+
+  const r: RestoreContext = {
+    liveSchema: settings.liveSchema,
+    live,
+
+    extract: (name, source) =>
+      execution.run<Backup>({
+        name,
+        kind: 'extract',
+        gate: null,
+        body: async () => {
+          const result = await source.extract({
+            target: workspace.target,
+            workspace: workspace.schema,
+            tableName: (sourceTable) => workspaceTableName(identifierPart(name), sourceTable),
+            onProgress: (progress) => execution.settings.onEvent({ type: 'step-progress', name, progress }),
+          });
+          for (const t of result.tables) {
+            await execution.record(name, {
+              kind: 'backup-table',
+              table: t.table,
+              rows: t.rows,
+              checksum: t.checksum,
+              provenance: { ...result.provenance, source: source.description, sourceTable: t.sourceTable },
+            });
+          }
+          for (const change of result.ddlChanges) execution.warn(`${name}: ${change}`);
+          const detail: ExtractDetail = {
+            tables: result.tables.map((t) => ({
+              sourceSchema: t.sourceSchema,
+              sourceTable: t.sourceTable,
+              rows: t.rows,
+              checksum: t.checksum,
+              schema: t.table.schema,
+              name: t.table.name,
+            })),
+            provenance: { ...result.provenance, source: source.description },
+            ddlChanges: result.ddlChanges,
+          };
+          return {
+            result: backupFromDetail(name, detail),
+            rows: result.tables.reduce((sum, t) => sum + t.rows, 0),
+            detail,
+            note: `${result.tables.length} table(s) from ${source.description}`,
+          };
+        },
+        restore: (detail) => backupFromDetail(name, detail as ExtractDetail),
+      }),
+
+    scope: (name, query, options: ScopeOptions) =>
+      execution.run<Scope>({
+        name,
+        kind: 'scope',
+        gate: options.expect ? describeExpectation(options.expect) : null,
+        body: async () => {
+          const scope = await materializeScope(workspace, name, query, {
+            key: options.key,
+            ...(options.expect ? { expect: options.expect } : {}),
+            ...(options.keyFrom ? { keyFrom: live(options.keyFrom) } : {}),
+            hint: 'the scope query matched an unexpected number of rows; check the params and the query',
+          });
+          await execution.record(name, {
+            kind: 'scope',
+            table: scope.table,
+            rows: scope.rows,
+            checksum: null,
+          });
+          const detail: ScopeDetail = {
+            schema: scope.table.schema,
+            table: scope.table.name,
+            key: scope.key,
+            rows: scope.rows,
+          };
+          return { result: scope, rows: scope.rows, detail, sqlDigest: sqlDigest([compiled(query, db)]) };
+        },
+        restore: (detail) => {
+          const d = detail as ScopeDetail;
+          return Object.freeze({ name, table: new TableRef(d.schema, d.table), key: d.key, rows: d.rows });
+        },
+      }),
+
+    snapshot: (name, tables, options: SnapshotOptions = {}) =>
+      execution.run<void>({
+        name,
+        kind: 'snapshot',
+        gate: null,
+        body: async () => {
+          const liveTables = tables.map(live);
+          const filter = {
+            ...(options.scope ? { scope: options.scope } : {}),
+            ...(options.on ? { on: options.on } : {}),
+          };
+          if (execution.mode === 'plan') {
+            const counts = await countSnapshotRows(db, liveTables, filter);
+            const rows = counts.reduce((sum, c) => sum + c.rows, 0);
+            return {
+              result: undefined,
+              rows,
+              detail: null,
+              status: 'pending',
+              note: `would copy ${rows} row(s) of ${tables.join(', ')}`,
+            };
+          }
+          const copies = await snapshot(workspace, name, liveTables, {
+            ...filter,
+            prefix: `snap${execution.settings.runId}_${identifierPart(name)}`,
+          });
+          for (const copy of copies) await execution.record(name, copy);
+          const rows = copies.reduce((sum, c) => sum + (c.rows ?? 0), 0);
+          return {
+            result: undefined,
+            rows,
+            detail: copies.map((c) => ({ table: c.table.toString(), rows: c.rows, checksum: c.checksum })),
+          };
+        },
+        restore: () => undefined,
+      }),
+
+    transaction: (name, fn, options: TransactionOptions = {}) =>
+      runTransaction(execution, {
+        name,
+        fn,
+        options,
+        workspace,
+        liveSchema: settings.liveSchema,
+        planned: settings.planned,
+      }),
+
+    manual: (name, instructions) =>
+      execution.run<void>({
+        name,
+        kind: 'manual',
+        gate: null,
+        body: async () => {
+          if (execution.mode === 'plan') {
+            return {
+              result: undefined,
+              rows: null,
+              detail: null,
+              status: 'pending',
+              note: `manual: ${instructions}`,
+            };
+          }
+          if (settings.resumingAwaiting) {
+            return {
+              result: undefined,
+              rows: null,
+              detail: { confirmedBy: 'resume' },
+              note: 'confirmed by resuming the run',
+            };
+          }
+          if (settings.confirmManual && (await settings.confirmManual(name, instructions))) {
+            return {
+              result: undefined,
+              rows: null,
+              detail: { confirmedBy: 'operator' },
+              note: 'confirmed by the operator',
+            };
+          }
+          throw new ManualStepPendingError(`manual step '${name}' awaits the operator: ${instructions}`, {
+            hint: 'do it, then continue with `rowback apply <module> --resume`',
+            facts: { step: name, instructions },
+          });
+        },
+        restore: () => undefined,
+      }),
+
+    verify: (name, check, options: VerifyOptions) =>
+      execution.run<number>({
+        name,
+        kind: 'verify',
+        gate: describeExpectation(options.expect),
+        body: async () => {
+          const found = await countCheck(db, check);
+          if (execution.mode === 'plan') {
+            return {
+              result: found,
+              rows: found,
+              detail: { found },
+              status: 'pending',
+              note: `checked after apply; the live data now gives ${found}`,
+            };
+          }
+          checkGate(name, options.expect, found);
+          return { result: found, rows: found, detail: { found } };
+        },
+        restore: (detail) => (detail as { found: number }).found,
+      }),
+  };
+  return Object.freeze(r);
+}
+
+/**
+ * Runs a verification and returns the number its gate checks: for a query, how many rows it returns
+ * (counted on the server); for a diff, how many rows differ (changed, only live, only backup).
+ */
+export async function countCheck(db: Kysely<any>, check: Query | DiffSpec): Promise<number> {
+  if ((check as DiffSpec).kind === 'diff') {
+    const spec = check as DiffSpec;
+    const diff = await diffTables(db, spec.liveTable, spec.backup, {
+      ...(spec.scope ? { scope: spec.scope } : {}),
+      ...(spec.columns ? { columns: spec.columns } : {}),
+      ...(spec.key ? { key: spec.key } : {}),
+      sampleSize: 0,
+    });
+    return diff.changed + diff.onlyLeft + diff.onlyRight;
+  }
+  const result = await sql<{
+    n: string | number;
+  }>`SELECT COUNT(*) AS n FROM (${check as RawBuilder<unknown>}) AS rb_verified`.execute(db);
+  return Number(result.rows[0]?.n ?? 0);
+}
+
+function compiled(query: Query, db: Kysely<any>): string {
+  return query.compile(db).sql;
+}
+
+function backupFromDetail(name: string, detail: ExtractDetail): Backup {
+  const tables = new Map(detail.tables.map((t) => [t.sourceTable, new TableRef(t.schema, t.name)]));
+  return Object.freeze({
+    name,
+    table(sourceTable: string): TableRef {
+      const table = tables.get(sourceTable);
+      if (!table) {
+        throw new UsageError(`extract '${name}' has no table ${JSON.stringify(sourceTable)}`, {
+          hint: `it extracted: ${[...tables.keys()].join(', ') || 'nothing'}`,
+        });
+      }
+      return table;
+    },
+    result: Object.freeze({
+      tables: detail.tables.map((t) => ({ ...t, table: new TableRef(t.schema, t.name) })),
+      provenance: detail.provenance,
+      ddlChanges: detail.ddlChanges,
+    }),
+  });
+}

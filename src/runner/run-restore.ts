@@ -1,0 +1,334 @@
+import { hostname, userInfo } from 'node:os';
+import { sql } from 'kysely';
+import type { Target } from '../db/index.ts';
+import { AlreadyAppliedError, isErrorNamed, UsageError } from '../errors/index.ts';
+import {
+  DEFAULT_CONTROL_SCHEMA,
+  ensureLedger,
+  heartbeat,
+  insertRun,
+  type Ledger,
+  listRuns,
+  listSteps,
+  lockName,
+  markInterrupted,
+  type RunRow,
+  type StepRow,
+  updateRun,
+  withLock,
+} from '../ledger/index.ts';
+import { workspaceSchemaName } from '../primitives/index.ts';
+import type { RestoreModule } from './define-restore.ts';
+import { validateParams } from './define-restore.ts';
+import { toErrorReport } from './error-report.ts';
+import { type Mode, RunExecution } from './execution.ts';
+import { targetFingerprint } from './fingerprint.ts';
+import { paramsDigest, redactParams } from './params-record.ts';
+import { RUN_REPORT_VERSION, type RunReport, type TargetReport } from './report.ts';
+import { createRestoreContext, type PlannedOperations } from './restore-context.ts';
+import type { RunEventListener } from './run-events.ts';
+
+export interface RunOptions {
+  /** Control schema holding the ledger (default `rowback`). */
+  readonly controlSchema?: string;
+  /** Workspace schema (default `rb_<module id>`). */
+  readonly workspaceSchema?: string;
+  /** sha256 of the module's files, from `loadModule`; defaults to a digest of the module's code. */
+  readonly checksum?: string;
+  readonly onEvent?: RunEventListener;
+  /** Asked for each manual step in interactive runs; without it, a manual step stops the run as `awaiting`. */
+  readonly confirmManual?: (name: string, instructions: string) => Promise<boolean>;
+  /** How often the ledger heartbeat is written, in ms. */
+  readonly heartbeatMs?: number;
+}
+
+export interface ApplyOptions extends RunOptions {
+  /**
+   * The operator's confirmation of the target: `true` (like `--yes`) or a function shown the target's
+   * fingerprint. Required: an apply never runs unconfirmed.
+   */
+  readonly confirm: true | ((fingerprint: TargetReport) => boolean | Promise<boolean>);
+  /** Run again although the module was applied already (recorded in the ledger). */
+  readonly force?: boolean;
+  /** Continue the last failed, interrupted or awaiting apply from its first unfinished step. */
+  readonly resume?: boolean;
+  /** Refuse unless the server's `@@hostname` equals this. */
+  readonly expectHost?: string;
+}
+
+/**
+ * Dry run: extracts and scopes for real (workspace only), runs every transaction and rolls it back
+ * (so its verifications show the post-state), lists manual steps, reports drift profiles. Live data is
+ * never changed. Never throws for a failed run: the report says which step failed and why.
+ *
+ * @example
+ * const report = await plan(target, restore, { backup: '/backups/wp.sql.gz', importBatch: 'b1' });
+ * if (report.status !== 'done') console.error(report.error);
+ */
+export async function plan(
+  target: Target,
+  restore: RestoreModule,
+  params: unknown,
+  options: RunOptions = {},
+): Promise<RunReport> {
+  return runModule(target, restore, params, 'plan', options);
+}
+
+/**
+ * Applies a restore module: lock, already-applied and checksum checks, confirmation, then the module's
+ * steps for real. Never throws for a failed run; throws for a refused one (`LockError`,
+ * `AlreadyAppliedError`, `UsageError`).
+ */
+export async function apply(
+  target: Target,
+  restore: RestoreModule,
+  params: unknown,
+  options: ApplyOptions,
+): Promise<RunReport> {
+  return runModule(target, restore, params, 'apply', options);
+}
+
+interface RunContextInfo {
+  readonly ledger: Ledger;
+  readonly fingerprint: TargetReport;
+  readonly liveSchema: string;
+  readonly workspace: string;
+  readonly checksum: string;
+}
+
+async function runModule(
+  target: Target,
+  restore: RestoreModule,
+  rawParams: unknown,
+  mode: Mode,
+  options: RunOptions & Partial<ApplyOptions>,
+): Promise<RunReport> {
+  const params = await validateParams(restore, rawParams);
+  const liveSchema = target.server.defaultSchema;
+  if (!liveSchema) {
+    throw new UsageError(`the connection ${target.description} names no schema`, {
+      hint: 'put the live schema in the URL: mysql://user@host:3306/<schema>',
+    });
+  }
+  const ledger = await ensureLedger(target, options.controlSchema ?? DEFAULT_CONTROL_SCHEMA);
+  const info: RunContextInfo = {
+    ledger,
+    fingerprint: targetFingerprint(target),
+    liveSchema,
+    workspace: options.workspaceSchema ?? workspaceSchemaName(restore.id),
+    checksum: options.checksum ?? codeChecksum(restore),
+  };
+  const lock = lockName(target, ledger.schema, `module:${restore.id}`);
+  return withLock(target, lock, async (pinned) => {
+    // We hold the module's lock, so a run of it still marked running has died with its process.
+    await markInterrupted(ledger, restore.id);
+    const digest = paramsDigest(params);
+    const warnings: string[] = [];
+    let resumedFrom: RunRow | undefined;
+    let planRun: RunRow | undefined;
+    if (mode === 'apply') {
+      const applied = await findApplied(ledger, restore.id);
+      if (applied && !options.force) {
+        throw new AlreadyAppliedError(
+          `${restore.id} was applied by run ${applied.id} at ${applied.finished_at} UTC`,
+          {
+            hint: 'undo that run first, or pass --force to apply again (recorded in the ledger)',
+            facts: { runId: applied.id },
+          },
+        );
+      }
+      if (options.resume) resumedFrom = await findResumable(ledger, restore.id, digest);
+      planRun = await findPlan(ledger, restore.id, digest);
+      if (!planRun)
+        warnings.push(
+          `no successful plan of ${restore.id} with these params is on record; run plan first to see what apply will do`,
+        );
+      else if (planRun.checksum !== info.checksum) {
+        warnings.push(
+          `module ${restore.id} changed since plan run ${planRun.id} (checksum ${planRun.checksum.slice(0, 12)} → ${info.checksum.slice(0, 12)}); re-run plan to review the change`,
+        );
+      }
+      await confirmTarget(info.fingerprint, options);
+    }
+    const connection = await sql<{ id: string }>`SELECT CONNECTION_ID() AS id`.execute(pinned);
+    const runId = await insertRun(ledger, {
+      moduleId: restore.id,
+      mode,
+      checksum: info.checksum,
+      paramsJson: JSON.stringify({ values: redactParams(params), digest }),
+      operator: safeOperator(),
+      clientHost: hostname(),
+      targetFingerprint: JSON.stringify(info.fingerprint),
+      forced: Boolean(options.force),
+      resumedFrom: resumedFrom?.id ?? null,
+      planRunId: planRun?.id ?? null,
+      undoOf: null,
+      connectionId: String(connection.rows[0]?.id ?? ''),
+    });
+    const onEvent = options.onEvent ?? (() => undefined);
+    onEvent({ type: 'run-start', runId, moduleId: restore.id, mode });
+    const completed = resumedFrom ? await completedSteps(ledger, resumedFrom) : new Map<string, StepRow>();
+    const execution = new RunExecution({
+      target,
+      ledger,
+      runId,
+      moduleId: restore.id,
+      mode,
+      retentionDays: restore.retention.days,
+      completed,
+      onEvent,
+    });
+    for (const w of warnings) execution.warn(w);
+    const planned = planRun ? plannedOperations(planRun) : null;
+    const beat = setInterval(
+      () => void heartbeat(ledger, runId).catch(() => undefined),
+      options.heartbeatMs ?? 5_000,
+    );
+    beat.unref();
+    const startedAt = new Date().toISOString();
+    let status: RunReport['status'] = 'done';
+    let error: RunReport['error'] = null;
+    try {
+      const r = await createRestoreContext(execution, {
+        liveSchema,
+        workspaceSchema: info.workspace,
+        planned,
+        ...(options.confirmManual ? { confirmManual: options.confirmManual } : {}),
+        resumingAwaiting: resumedFrom?.status === 'awaiting',
+      });
+      await restore.run(r, params);
+    } catch (caught) {
+      status = isErrorNamed(caught, 'ManualStepPendingError') ? 'awaiting' : 'failed';
+      error = toErrorReport(caught);
+    } finally {
+      clearInterval(beat);
+    }
+    const report: RunReport = {
+      reportVersion: RUN_REPORT_VERSION,
+      runId,
+      moduleId: restore.id,
+      title: restore.title,
+      mode,
+      status,
+      checksum: info.checksum,
+      resumedFrom: resumedFrom?.id ?? null,
+      planRunId: planRun?.id ?? null,
+      undoOf: null,
+      forced: Boolean(options.force),
+      target: info.fingerprint,
+      workspace: info.workspace,
+      params: redactParams(params),
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      steps: execution.steps,
+      transactions: execution.transactions,
+      driftProfiles: execution.driftProfiles,
+      warnings: execution.warnings,
+      error,
+    };
+    await updateRun(ledger, runId, {
+      status,
+      finished: true,
+      errorJson: error ? JSON.stringify(error) : null,
+      reportJson: JSON.stringify(report),
+    });
+    return Object.freeze(report);
+  });
+}
+
+/** The last apply that completed and was not undone since. */
+async function findApplied(ledger: Ledger, moduleId: string): Promise<RunRow | undefined> {
+  const runs = await listRuns(ledger, { moduleId });
+  const undone = new Set(runs.filter((r) => r.mode === 'undo' && r.status === 'done').map((r) => r.undo_of));
+  return runs.find(
+    (r) => r.mode === 'apply' && r.status === 'done' && !undone.has(r.id) && !undoneChain(runs, r, undone),
+  );
+}
+
+/** A resumed run's undo may name the run it resumed from; both count as undone. */
+function undoneChain(runs: readonly RunRow[], run: RunRow, undone: ReadonlySet<string | null>): boolean {
+  for (const later of runs) if (later.resumed_from === run.id && undone.has(later.id)) return true;
+  return false;
+}
+
+async function findResumable(ledger: Ledger, moduleId: string, digest: string): Promise<RunRow> {
+  const [last] = await listRuns(ledger, { moduleId, mode: 'apply', limit: 1 });
+  if (!last || !['failed', 'interrupted', 'awaiting'].includes(last.status)) {
+    throw new UsageError(`there is no failed, interrupted or awaiting apply of ${moduleId} to resume`, {
+      hint: last ? `its last apply (run ${last.id}) is ${last.status}` : 'run apply without --resume',
+    });
+  }
+  const recorded = (JSON.parse(last.params_json) as { digest?: string }).digest;
+  if (recorded !== digest) {
+    throw new UsageError(`run ${last.id} of ${moduleId} used other params than these`, {
+      hint: 'resume with exactly the params of the run being resumed',
+    });
+  }
+  return last;
+}
+
+async function findPlan(ledger: Ledger, moduleId: string, digest: string): Promise<RunRow | undefined> {
+  const plans = await listRuns(ledger, { moduleId, mode: 'plan', statuses: ['done'], limit: 20 });
+  return plans.find((p) => (JSON.parse(p.params_json) as { digest?: string }).digest === digest);
+}
+
+/** Steps that completed in `run` and in the runs it resumed, by name. */
+async function completedSteps(ledger: Ledger, run: RunRow): Promise<Map<string, StepRow>> {
+  const chain: string[] = [];
+  let current: RunRow | undefined = run;
+  const all = await listRuns(ledger, { moduleId: run.module_id, mode: 'apply' });
+  while (current) {
+    chain.push(current.id);
+    const from: string | null = current.resumed_from;
+    current = from ? all.find((r) => r.id === from) : undefined;
+  }
+  const done = new Map<string, StepRow>();
+  for (const step of await listSteps(ledger, chain)) {
+    if ((step.status === 'done' || step.status === 'skipped') && !done.has(step.name))
+      done.set(step.name, step);
+  }
+  return done;
+}
+
+function plannedOperations(planRun: RunRow): PlannedOperations {
+  const report = planRun.report_json ? (JSON.parse(planRun.report_json) as RunReport) : null;
+  const hashes = new Map<string, string>();
+  for (const step of report?.steps ?? []) {
+    for (const op of step.operations)
+      if (op.scopeHash) hashes.set(`${step.name}/${op.kind}/${op.table}`, op.scopeHash);
+  }
+  return { planRunId: planRun.id, scopeHashes: hashes };
+}
+
+async function confirmTarget(fingerprint: TargetReport, options: Partial<ApplyOptions>): Promise<void> {
+  if (options.expectHost !== undefined && options.expectHost !== fingerprint.host) {
+    throw new UsageError(
+      `--expect-host ${options.expectHost} does not match the server's hostname ${fingerprint.host}`,
+      {
+        hint: 'check that the connection points at the intended server',
+      },
+    );
+  }
+  const confirm = options.confirm;
+  if (confirm === undefined) {
+    throw new UsageError('apply needs a confirmation of the target', {
+      hint: 'pass confirm: true (--yes) or a confirm function',
+    });
+  }
+  if (confirm !== true && !(await confirm(fingerprint))) {
+    throw new UsageError('apply was not confirmed; nothing was changed');
+  }
+}
+
+function safeOperator(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
+}
+
+/** Without a checksum from the loader, a digest of the module's own code and definition. */
+function codeChecksum(restore: RestoreModule): string {
+  return paramsDigest({ id: restore.id, run: restore.run.toString(), title: restore.title });
+}

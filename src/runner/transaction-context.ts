@@ -1,0 +1,279 @@
+import type { Kysely } from 'kysely';
+import { TableRef } from '../db/index.ts';
+import { DriftSincePlanError } from '../errors/index.ts';
+import {
+  checkGate,
+  columnDriftProfile,
+  describeExpectation,
+  estimateWriteBytes,
+  hashRows,
+  purge,
+  replaceChildren,
+  replaceRows,
+  type Scope,
+  type UndoRecord,
+  upsertColumns,
+  type WriteContext,
+  type WriteResult,
+} from '../primitives/index.ts';
+import type { RunExecution } from './execution.ts';
+import type { DriftProfileReport, OperationReport } from './report.ts';
+import type { DiffSpec, Query, TransactionContext } from './restore-api.ts';
+import { countCheck, type PlannedOperations } from './restore-context.ts';
+
+/** What the writes of one transaction collect for its step report and ledger row. */
+export interface TransactionState {
+  readonly operations: OperationReport[];
+  readonly undo: UndoRecord[];
+  /** Descriptions of what ran, digested into the step's `sql_digest`. */
+  readonly statements: string[];
+  estimatedBytes: number;
+  oversized: boolean;
+}
+
+export interface TransactionSettings {
+  readonly stepName: string;
+  readonly planned: PlannedOperations | null;
+  /** In chunked mode, maps the chunked scope to the current chunk's sub-scope. */
+  readonly resolveScope: (scope: Scope) => Scope;
+  readonly checkSize: () => void;
+}
+
+type WriteKind = 'purge' | 'replaceRows' | 'upsertColumns' | 'replaceChildren';
+
+interface WritePlan {
+  readonly kind: WriteKind;
+  readonly table: string;
+  readonly scope: Scope | undefined;
+  /** Columns of the live table matched to the scope key. */
+  readonly on: readonly string[] | undefined;
+  readonly from: TableRef | undefined;
+  readonly allowList: readonly string[] | null;
+  readonly gate: string | null;
+  perform(): Promise<WriteResult>;
+}
+
+const DRIFT_SAMPLES = 5;
+
+/** The `tx` a module's transaction body receives. */
+export function createTransactionContext(
+  execution: RunExecution,
+  ctx: WriteContext,
+  state: TransactionState,
+  settings: TransactionSettings,
+): TransactionContext {
+  const live = (table: string) => new TableRef(ctx.liveSchema, table);
+  const onOf = (on: string | readonly string[] | undefined) => (on === undefined ? undefined : [on].flat());
+
+  /**
+   * Before each write: the hash of the scoped live rows (compared with the plan's in an apply), the
+   * column drift profile (in a plan) and the size estimate. The write itself checks schema drift and
+   * its gate before any live row changes, and copies before-images first.
+   */
+  async function write(plan: WritePlan): Promise<number> {
+    const liveTable = live(plan.table);
+    const { scope, on } = plan;
+    const scopeHash = scope
+      ? await hashRows(ctx.tx, liveTable, { table: scope.table, columns: scope.key, ...(on ? { on } : {}) })
+      : null;
+    const plannedHash = settings.planned?.scopeHashes.get(`${settings.stepName}/${plan.kind}/${plan.table}`);
+    if (execution.mode === 'apply' && scopeHash && plannedHash && plannedHash !== scopeHash) {
+      throw new DriftSincePlanError(
+        `the scoped live rows of ${plan.table} changed since plan run ${settings.planned!.planRunId}`,
+        {
+          hint: 'run plan again, review it, then apply',
+          facts: { table: plan.table, plannedHash, currentHash: scopeHash },
+        },
+      );
+    }
+    if (execution.mode === 'plan' && plan.from && scope && plan.kind !== 'replaceChildren') {
+      execution.driftProfiles.push(
+        await driftProfile(ctx.tx, settings.stepName, liveTable, plan.from, scope, on, plan.allowList),
+      );
+    }
+    const estimatedBytes = scope
+      ? (
+          await estimateWriteBytes(ctx.tx, liveTable, {
+            scope,
+            ...(plan.from ? { from: plan.from } : {}),
+            ...(on ? { on } : {}),
+          })
+        ).estimatedBytes
+      : null;
+    state.estimatedBytes += estimatedBytes ?? 0;
+    settings.checkSize();
+    const result = await plan.perform();
+    state.operations.push({
+      kind: plan.kind,
+      table: plan.table,
+      name: null,
+      deleted: result.deleted,
+      inserted: result.inserted,
+      updated: result.updated,
+      rows: result.rows,
+      gate: plan.gate,
+      estimatedBytes,
+      scopeHash,
+      warnings: [...result.warnings],
+    });
+    state.statements.push(
+      JSON.stringify([
+        plan.kind,
+        plan.table,
+        scope?.table.toString(),
+        on,
+        plan.from?.toString(),
+        plan.allowList,
+      ]),
+    );
+    state.undo.push(result.undo);
+    for (const warning of result.warnings)
+      execution.warn(`${settings.stepName}: ${plan.kind} ${plan.table}: ${warning}`);
+    return result.rows;
+  }
+
+  const gateOf = (expect: Parameters<typeof describeExpectation>[0] | undefined) =>
+    expect ? describeExpectation(expect) : null;
+
+  const tx: TransactionContext = {
+    purge: (table, options) => {
+      if (options.scope) {
+        const scope = settings.resolveScope(options.scope);
+        return write({
+          kind: 'purge',
+          table,
+          scope,
+          on: onOf(options.on),
+          from: undefined,
+          allowList: null,
+          gate: gateOf(options.expect),
+          perform: () => purge(ctx, table, { ...options, scope }),
+        });
+      }
+      return write({
+        kind: 'purge',
+        table,
+        scope: undefined,
+        on: undefined,
+        from: undefined,
+        allowList: null,
+        gate: gateOf(options.expect),
+        perform: () => purge(ctx, table, options),
+      });
+    },
+    replaceRows: (table, options) => {
+      const scope = settings.resolveScope(options.scope);
+      return write({
+        kind: 'replaceRows',
+        table,
+        scope,
+        on: onOf(options.on),
+        from: options.from,
+        allowList: null,
+        gate: gateOf(options.expect),
+        perform: () => replaceRows(ctx, table, { ...options, scope }),
+      });
+    },
+    upsertColumns: (table, options) => {
+      const scope = settings.resolveScope(options.scope);
+      return write({
+        kind: 'upsertColumns',
+        table,
+        scope,
+        on: onOf(options.on),
+        from: options.from,
+        allowList: options.columns,
+        gate: gateOf(options.expect),
+        perform: () => upsertColumns(ctx, table, { ...options, scope }),
+      });
+    },
+    replaceChildren: (table, options) => {
+      const scope = settings.resolveScope(options.scope);
+      return write({
+        kind: 'replaceChildren',
+        table,
+        scope,
+        on: onOf(options.parentKey),
+        from: options.from,
+        allowList: null,
+        gate: gateOf(options.expect),
+        perform: () => replaceChildren(ctx, table, { ...options, scope }),
+      });
+    },
+    verify: async (name: string, check: Query | DiffSpec, options) => {
+      const spec = (check as DiffSpec).kind === 'diff' ? (check as DiffSpec) : null;
+      const resolved = spec?.scope ? { ...spec, scope: settings.resolveScope(spec.scope) } : check;
+      const found = await countCheck(ctx.tx as Kysely<any>, resolved);
+      state.operations.push({
+        kind: 'verify',
+        table: spec ? spec.live : '',
+        name,
+        deleted: 0,
+        inserted: 0,
+        updated: 0,
+        rows: found,
+        gate: describeExpectation(options.expect),
+        estimatedBytes: null,
+        scopeHash: null,
+        warnings: [],
+      });
+      checkGate(`${settings.stepName}: ${name}`, options.expect, found);
+      return found;
+    },
+    diff: (table, backup, options = {}) => ({
+      kind: 'diff' as const,
+      live: table,
+      liveTable: live(table),
+      backup,
+      ...(options.scope ? { scope: options.scope } : {}),
+      ...(options.columns ? { columns: options.columns } : {}),
+      ...(options.key ? { key: [options.key].flat() } : {}),
+    }),
+  };
+  return Object.freeze(tx);
+}
+
+/** The plan's column drift profile of one write: which columns differ, and which lie outside the allow-list. */
+async function driftProfile(
+  db: Kysely<any>,
+  step: string,
+  liveTable: TableRef,
+  backup: TableRef,
+  scope: Scope,
+  on: readonly string[] | undefined,
+  allowList: readonly string[] | null,
+): Promise<DriftProfileReport> {
+  const profile = await columnDriftProfile(db, liveTable, backup, {
+    scope,
+    ...(on ? { scopeOn: on } : {}),
+    ...(allowList ? { allowList } : {}),
+    sampleSize: DRIFT_SAMPLES,
+  });
+  const { sample } = profile.diff;
+  return {
+    step,
+    table: liveTable.name,
+    scopedRows: scope.rows,
+    differingRows: profile.changedRows + profile.onlyLive + profile.onlyBackup,
+    allowList: allowList ? [...allowList] : null,
+    columns: profile.columns.map((c) => ({
+      column: c.column,
+      differing: c.differing,
+      outsideAllowList: allowList !== null && !c.inAllowList && c.differing > 0,
+    })),
+    samples: [
+      ...sample.changed.map((row) => ({
+        key: row.key,
+        status: 'changed' as const,
+        fields: row.fields.map((f) => ({
+          column: f.column,
+          live: f.left,
+          backup: f.right,
+          textDiff: f.textDiff ?? null,
+        })),
+      })),
+      ...sample.onlyLeft.map((key) => ({ key, status: 'only-live' as const, fields: [] })),
+      ...sample.onlyRight.map((key) => ({ key, status: 'only-backup' as const, fields: [] })),
+    ],
+  };
+}

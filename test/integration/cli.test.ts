@@ -1,0 +1,285 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatConnectionUrl, parseConnectionUrl, runReportSchema, sql } from 'rowback';
+import { createSandbox, type Sandbox } from 'rowback/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { REPO_ROOT, runCli, startCli } from '../support/run-cli.ts';
+
+const ID = '20261126-cli-test';
+const restoresDir = join(REPO_ROOT, '.rowback-tmp', `cli-restores-${randomBytes(3).toString('hex')}`);
+const moduleFile = join(restoresDir, ID, 'index.ts');
+
+/** A module in the shape users write: extract, scope, snapshot, one transaction, optional manual step. */
+const moduleSource = (extra = '') => `import { defineRestore, fromSchema, sql } from 'rowback';
+import { z } from 'zod';
+export default defineRestore({
+  id: '${ID}',
+  title: 'CLI test: put back damaged users',
+  params: z.object({ backupSchema: z.string(), manual: z.enum(['yes', 'no']).default('no') }),
+  retention: { days: 0 },
+  runbook: { context: 'Test context.', decisions: ['Blanket replace.'], references: ['test'] },
+  async run(r, p) {
+    const backup = await r.extract('backup', fromSchema(p.backupSchema, { tables: ['wp_users', 'wp_usermeta'] }));
+    const users = await r.scope('damaged-users',
+      sql\`SELECT l.ID FROM wp_users l JOIN \${backup.table('wp_users')} b ON b.ID = l.ID WHERE NOT (l.user_email <=> b.user_email)\`,
+      { key: 'ID', keyFrom: 'wp_users', expect: { min: 1 } });
+    await r.snapshot('before', ['wp_users', 'wp_usermeta'], { scope: users, on: { wp_usermeta: 'user_id' } });
+    await r.transaction('restore', async (tx) => {
+      await tx.replaceRows('wp_users', { from: backup.table('wp_users'), scope: users });
+      await tx.replaceChildren('wp_usermeta', { from: backup.table('wp_usermeta'), parentKey: 'user_id', scope: users });
+      await tx.verify('users equal backup', tx.diff('wp_users', backup.table('wp_users'), { scope: users }), { expect: 'no-diff' });
+    });
+    if (p.manual === 'yes') await r.manual('reimport', 'Re-run the import with the fixed importer');
+    await r.verify('no damaged user left', sql\`SELECT l.ID FROM wp_users l JOIN \${backup.table('wp_users')} b ON b.ID = l.ID WHERE NOT (l.user_email <=> b.user_email)\`, { expect: { rows: 0 } });
+    ${extra}
+  },
+});
+`;
+
+let box: Sandbox;
+let backupSchema: string;
+let env: Record<string, string>;
+const users = 400;
+/** 1..users on MySQL 8 and MariaDB alike (a recursive CTE; MariaDB's seq_ tables are not portable). */
+const numbers = `WITH RECURSIVE n (seq) AS (SELECT 1 UNION ALL SELECT seq + 1 FROM n WHERE seq < ${users}) SELECT seq FROM n`;
+
+async function resetLiveData(): Promise<void> {
+  await box.load({ sql: 'DELETE FROM wp_usermeta; DELETE FROM wp_users' });
+  await box.load({
+    sql: `INSERT INTO wp_users (ID, user_login, user_pass, user_nicename, user_email, user_registered, display_name)
+          SELECT seq, CONCAT('user', seq), 'x', CONCAT('user', seq), CONCAT('user', seq, '@example.org'), '2024-01-01 00:00:00', CONCAT('User ', seq)
+          FROM (${numbers}) AS s`,
+  });
+  await box.load({
+    sql: `INSERT INTO wp_usermeta (user_id, meta_key, meta_value) SELECT seq, 'nickname', CONCAT('nick', seq) FROM (${numbers}) AS s`,
+  });
+}
+
+beforeAll(async () => {
+  box = await createSandbox(
+    { url: inject('mysqlUrl') },
+    { fixtures: [join(REPO_ROOT, 'fixtures/wordpress/schema.sql')] },
+  );
+  await resetLiveData();
+  backupSchema = box.schemaName('backup');
+  await box.load({ sql: `CREATE DATABASE \`${backupSchema}\`` });
+  for (const t of ['wp_users', 'wp_usermeta']) {
+    await box.load({ sql: `CREATE TABLE \`${backupSchema}\`.${t} LIKE ${t}` });
+    await box.load({ sql: `INSERT INTO \`${backupSchema}\`.${t} SELECT * FROM ${t}` });
+  }
+  await mkdir(join(restoresDir, ID), { recursive: true });
+  await writeFile(moduleFile, moduleSource());
+  env = {
+    ROWBACK_DATABASE_URL: box.url,
+    ROWBACK_RESTORES_DIR: restoresDir,
+    ROWBACK_PARAM_backupSchema: backupSchema,
+  };
+});
+
+afterAll(async () => {
+  await box?.drop();
+  await rm(restoresDir, { recursive: true, force: true });
+});
+
+const common = () => ['--control-schema', box.controlSchema, '--workspace', box.workspaceSchema];
+
+async function damage(): Promise<void> {
+  await box.load({
+    sql: "UPDATE wp_users SET user_email = CONCAT('wrong', ID, '@evil.example') WHERE ID % 10 = 3",
+  });
+  await box.load({ sql: "UPDATE wp_usermeta SET meta_value = 'WRONG' WHERE user_id % 10 = 3" });
+}
+
+async function liveState(): Promise<string> {
+  return `${await box.checksum('wp_users')}/${await box.checksum('wp_usermeta')}`;
+}
+
+describe('rowback CLI against a real server', () => {
+  let pristine: string;
+  beforeEach(async () => {
+    await resetLiveData();
+    pristine = await liveState();
+    await box.load({ sql: `DROP DATABASE IF EXISTS \`${box.controlSchema}\`` });
+    await writeFile(moduleFile, moduleSource());
+    await damage();
+  });
+
+  it('plan changes nothing; plan → apply → status → undo → status round-trips byte-identically', async () => {
+    const damaged = await liveState();
+    const planned = await runCli(['plan', ID, ...common(), '--json'], { env });
+    expect(planned.code, planned.stderr).toBe(0);
+    const plan = runReportSchema.parse(JSON.parse(planned.stdout));
+    expect(plan.status).toBe('done');
+    expect(plan.steps.find((s) => s.name === 'damaged-users')?.rows).toBe(40);
+    expect(
+      plan.driftProfiles.find((p) => p.table === 'wp_users')?.columns.find((c) => c.column === 'user_email')
+        ?.differing,
+    ).toBe(40);
+    expect(await liveState()).toBe(damaged);
+
+    const applied = await runCli(['apply', ID, ...common(), '--yes', '--json'], { env });
+    expect(applied.code, applied.stderr).toBe(0);
+    const report = runReportSchema.parse(JSON.parse(applied.stdout));
+    const tx = report.steps.find((s) => s.name === 'restore')!;
+    expect(tx.operations.find((o) => o.kind === 'replaceRows')?.rows).toBeGreaterThanOrEqual(40);
+    expect(await liveState()).toBe(pristine);
+
+    const status = await runCli(['status', ID, '--control-schema', box.controlSchema, '--json'], { env });
+    const runs = JSON.parse(status.stdout).runs as { runId: string; mode: string; status: string }[];
+    expect(runs.map((r) => `${r.mode}:${r.status}`)).toEqual(['apply:done', 'plan:done']);
+
+    const undone = await runCli(['undo', report.runId!, '--control-schema', box.controlSchema, '--yes'], {
+      env,
+    });
+    expect(undone.code, undone.stderr).toBe(0);
+    expect(await liveState()).toBe(damaged);
+    const after = JSON.parse(
+      (await runCli(['status', ID, '--control-schema', box.controlSchema, '--json'], { env })).stdout,
+    ).runs;
+    expect(after[0]).toMatchObject({ mode: 'undo', status: 'done', undoOf: report.runId });
+  });
+
+  it('refuses an already applied module (exit 6) unless --force, which is recorded', async () => {
+    expect((await runCli(['apply', ID, ...common(), '--yes'], { env })).code).toBe(0);
+    const again = await runCli(['apply', ID, ...common(), '--yes'], { env });
+    expect(again.code).toBe(6);
+    expect(again.stderr).toMatch(/was applied by run \d+.*--force/);
+    const forced = await runCli(['apply', ID, ...common(), '--yes', '--force', '--json'], { env });
+    expect(JSON.parse(forced.stdout)).toMatchObject({ forced: true });
+  });
+
+  it('refuses a second concurrent apply (exit 4) naming the holder', async () => {
+    const { lockName: name } = await import('rowback');
+    await box.target.db.connection().execute(async (pinned) => {
+      const lock = name(box.target, box.controlSchema, `module:${ID}`);
+      await sql`SELECT GET_LOCK(${lock}, 0)`.execute(pinned);
+      const second = await runCli(['apply', ID, ...common(), '--yes'], { env });
+      expect(second.code).toBe(4);
+      expect(second.stderr).toMatch(/held by connection \d+/);
+      await sql`SELECT RELEASE_LOCK(${lock})`.execute(pinned);
+    });
+  });
+
+  it('warns when the module changed since the plan, and refuses when live rows drifted (exit 7)', async () => {
+    expect((await runCli(['plan', ID, ...common()], { env })).code).toBe(0);
+    await writeFile(moduleFile, moduleSource('// a reviewed change'));
+    await box.load({ sql: "UPDATE wp_users SET display_name = 'changed after plan' WHERE ID = 13" });
+    const applied = await runCli(['apply', ID, ...common(), '--yes'], { env });
+    expect(applied.stderr).toMatch(/changed since plan run/);
+    expect(applied.code).toBe(7);
+    expect(applied.stdout).toMatch(/changed since plan run \d+/);
+  });
+
+  it('stops at a manual step (exit 5) and completes with --resume', async () => {
+    const first = await runCli(['apply', ID, ...common(), '--yes', '--param', 'manual=yes'], { env });
+    expect(first.code, first.stderr).toBe(5);
+    expect(first.stdout).toMatch(/awaits the operator/);
+    expect(await liveState()).toBe(pristine);
+    const resumed = await runCli(
+      ['apply', ID, ...common(), '--yes', '--param', 'manual=yes', '--resume', '--json'],
+      { env },
+    );
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const report = JSON.parse(resumed.stdout);
+    expect(
+      report.steps
+        .filter((s: { status: string }) => s.status === 'skipped')
+        .map((s: { name: string }) => s.name),
+    ).toEqual(['backup', 'damaged-users', 'before', 'restore']);
+    expect(report.steps.find((s: { name: string }) => s.name === 'reimport').note).toMatch(
+      /confirmed by resuming/,
+    );
+  });
+
+  it('renders the runbook with all six sections and the counts of the latest run', async () => {
+    await runCli(['plan', ID, ...common()], { env });
+    const rendered = await runCli(['render', ID, '--control-schema', box.controlSchema], { env });
+    for (const section of ['Context', 'Scope', 'Execution', 'Decisions', 'Retention', 'References']) {
+      expect(rendered.stdout).toContain(`## ${section}`);
+    }
+    expect(rendered.stdout).toMatch(/damaged-users \| >= 1 \| 40/);
+  });
+
+  it('gc drops only expired artifacts it created', async () => {
+    expect((await runCli(['apply', ID, ...common(), '--yes'], { env })).code).toBe(0);
+    await box.load({ sql: `CREATE TABLE \`${box.workspaceSchema}\`.operator_notes (id INT PRIMARY KEY)` });
+    const dry = await runCli(['gc', '--control-schema', box.controlSchema, '--dry-run', '--json'], { env });
+    expect(JSON.parse(dry.stdout).dropped).toEqual([]);
+    const gc = await runCli(['gc', '--control-schema', box.controlSchema, '--json'], { env });
+    const result = JSON.parse(gc.stdout);
+    expect(result.dropped.length).toBeGreaterThan(3);
+    const left = await sql<{
+      TABLE_NAME: string;
+    }>`SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${box.workspaceSchema}`.execute(
+      box.target.db,
+    );
+    expect(left.rows.map((r) => r.TABLE_NAME)).toEqual(['operator_notes']);
+    expect(result.kept.some((k: { reason: string }) => /still holds 1 table/.test(k.reason))).toBe(true);
+  });
+
+  it('never shows a password given in --db: not in output, report or ledger', async () => {
+    const password = `pw-${randomBytes(6).toString('hex')}`;
+    const user = `rb_${randomBytes(3).toString('hex')}`;
+    await box.load({ sql: `CREATE USER '${user}'@'%' IDENTIFIED BY '${password}'` });
+    await box.load({ sql: `CREATE USER '${user}'@'localhost' IDENTIFIED BY '${password}'` });
+    await box.load({ sql: `GRANT ALL ON *.* TO '${user}'@'%'` });
+    await box.load({ sql: `GRANT ALL ON *.* TO '${user}'@'localhost'` });
+    try {
+      const url = formatConnectionUrl({ ...parseConnectionUrl(box.url), user, password });
+      const outputs = [
+        await runCli(['plan', ID, ...common(), '--db', url], { env }),
+        await runCli(['apply', ID, ...common(), '--db', url, '--yes', '--json'], { env }),
+        await runCli(['status', '--control-schema', box.controlSchema, '--db', url], { env }),
+        await runCli(['plan', ID, ...common(), '--db', url.replace(password, `${password}x`)], { env }),
+      ];
+      for (const o of outputs) expect(`${o.stdout}${o.stderr}`).not.toContain(password);
+      expect(outputs[3]!.stderr).toMatch(/cannot connect to mysql:\/\/rb_\w+:\*\*\*@/);
+      const ledger = await sql<
+        Record<string, unknown>
+      >`SELECT * FROM ${sql.id(box.controlSchema, 'runs')}`.execute(box.target.db);
+      const steps = await sql<
+        Record<string, unknown>
+      >`SELECT * FROM ${sql.id(box.controlSchema, 'steps')}`.execute(box.target.db);
+      expect(JSON.stringify([ledger.rows, steps.rows])).not.toContain(password);
+    } finally {
+      await box.load({ sql: `DROP USER '${user}'@'%'` });
+      await box.load({ sql: `DROP USER '${user}'@'localhost'` });
+    }
+  });
+
+  it('survives kill -9 during apply: live is pre-run or fully applied, the run shows interrupted, --resume completes', async () => {
+    const damaged = await liveState();
+    for (const moment of [/extract backup/, /scope damaged-users/, /transaction restore/]) {
+      await resetLiveData();
+      await damage();
+      await box.load({ sql: `DROP DATABASE IF EXISTS \`${box.controlSchema}\`` });
+      const child = startCli(['apply', ID, ...common(), '--yes'], { env });
+      await child.waitForStderr(moment);
+      child.kill('SIGKILL');
+      await child.done;
+      expect([damaged, pristine]).toContain(await liveState());
+      const runs = JSON.parse(
+        (await runCli(['status', ID, '--control-schema', box.controlSchema, '--json'], { env })).stdout,
+      ).runs;
+      expect(runs[0].status).toBe('interrupted');
+      const resumed = await runCli(['apply', ID, ...common(), '--yes', '--resume'], { env });
+      expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
+      expect(await liveState()).toBe(pristine);
+    }
+  });
+
+  it('answers bad input with a usage error naming the fix', async () => {
+    const missing = await runCli(['plan', ID, ...common()], {
+      env: { ...env, ROWBACK_PARAM_backupSchema: '' },
+    });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/param 'backupSchema'/);
+    const unknown = await runCli(['plan', '20990101-nope', ...common()], { env });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/known modules: 20261126-cli-test/);
+    const noDb = await runCli(['status'], { env: { ROWBACK_DATABASE_URL: '' } });
+    expect(noDb.code).toBe(2);
+    expect(noDb.stderr).toMatch(/--db/);
+  });
+});
