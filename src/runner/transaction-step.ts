@@ -100,7 +100,10 @@ async function runOnce(
   const { target, runId } = execution.settings;
   const stepName = chunk ? `${args.name}#${chunk.index}` : args.name;
   const started = performance.now();
-  const trx = await target.db.startTransaction().execute();
+  // READ COMMITTED: under REPEATABLE READ the transaction's first read fixes a snapshot, and reading a
+  // before-image table that the DDL connection creates after it fails with "insufficient history".
+  // Every row the writes touch is locked anyway, so the weaker isolation loses nothing here.
+  const trx = await target.db.startTransaction().setIsolationLevel('read committed').execute();
   const ctx: WriteContext = {
     tx: trx,
     ddl: target.db,
