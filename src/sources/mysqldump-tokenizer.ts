@@ -470,36 +470,50 @@ export class MysqldumpTokenizer {
   #skip(w: Buffer, i: number, eof: boolean): number {
     const n = w.length;
     const d0 = this.#delimiter[0]!;
-    if (this.#state === SKIP) {
-      for (; i < n; i++) {
-        const b = w[i]!;
-        if (b === 0x27 || b === 0x22) {
-          this.#quote = b;
-          this.#state = SKIP_QUOTE;
-          return i + 1;
+    let q = this.#state === SKIP_QUOTE ? this.#quote : 0;
+    while (i < n) {
+      if (q === 0) {
+        let b = 0;
+        for (; i < n; i++) {
+          b = w[i]!;
+          if (b === 0x27 || b === 0x22 || b === d0) break;
         }
+        if (i >= n) break;
         if (b === d0) {
-          if (n - i < this.#delimiter.length && !eof) return -(i + 1);
+          if (n - i < this.#delimiter.length && !eof) {
+            this.#state = SKIP;
+            return -(i + 1);
+          }
           if (matchesAt(w, i, this.#delimiter)) {
             this.#state = IDLE;
             this.#handler.insertEnd();
             return i + this.#delimiter.length;
           }
+          i++;
+          continue;
+        }
+        q = b;
+        i++;
+        continue;
+      }
+      for (; i < n; i++) {
+        const b = w[i]!;
+        if (b === BACKSLASH) {
+          if (i + 1 >= n) {
+            this.#state = SKIP_QUOTE;
+            this.#quote = q;
+            return eof ? n : -(i + 1);
+          }
+          i++;
+        } else if (b === q) {
+          q = 0;
+          i++;
+          break;
         }
       }
-      return n;
     }
-    const q = this.#quote;
-    for (; i < n; i++) {
-      const b = w[i]!;
-      if (b === BACKSLASH) {
-        if (i + 1 >= n) return eof ? n : -(i + 1);
-        i++;
-      } else if (b === q) {
-        this.#state = SKIP;
-        return i + 1;
-      }
-    }
+    this.#state = q === 0 ? SKIP : SKIP_QUOTE;
+    this.#quote = q;
     return n;
   }
 
@@ -622,16 +636,15 @@ export class MysqldumpTokenizer {
         }
         case R_STRING: {
           const q = this.#quote;
-          const run = i;
+          this.#ensure(n - i + 8);
+          const out = this.#out;
+          let o = this.#o;
           for (; i < n; i++) {
             const c = w[i]!;
             if (c === q || c === BACKSLASH || c === TAB || c === LF || c === 0) break;
+            out[o++] = c;
           }
-          if (i > run) {
-            this.#ensure(i - run + 8);
-            w.copy(this.#out, this.#o, run, i);
-            this.#o += i - run;
-          }
+          this.#o = o;
           if (i >= n) continue;
           const c = w[i]!;
           if (c === q) {
@@ -668,24 +681,15 @@ export class MysqldumpTokenizer {
           continue;
         }
         case R_NUMBER: {
-          const run = i;
+          this.#ensure(n - i + 8);
+          const out = this.#out;
+          let o = this.#o;
           for (; i < n; i++) {
             const c = w[i]!;
-            if (
-              !(
-                (c >= 0x30 && c <= 0x39) ||
-                c === 0x2d ||
-                c === 0x2b ||
-                c === 0x2e ||
-                c === 0x65 ||
-                c === 0x45
-              )
-            )
-              break;
+            if ((c < 0x30 || c > 0x39) && c !== 0x2d && c !== 0x2b && c !== 0x2e && c !== 0x65 && c !== 0x45) break;
+            out[o++] = c;
           }
-          this.#ensure(i - run);
-          w.copy(this.#out, this.#o, run, i);
-          this.#o += i - run;
+          this.#o = o;
           if (i < n || eof) this.#endValue();
           continue;
         }
