@@ -3,6 +3,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { redactUrl } from '../db/index.ts';
 import { isRowbackError } from '../errors/index.ts';
 import { type CliIo, processIo, writeLine } from './cli-io.ts';
+import { diffCommand } from './commands/diff-command.ts';
+import { extractCommand } from './commands/extract-command.ts';
 import { gcCommand } from './commands/gc-command.ts';
 import { listCommand } from './commands/list-command.ts';
 import { newCommand } from './commands/new-command.ts';
@@ -125,6 +127,38 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       '\nExample:\n  rowback render 20261126-wpca-uid-collision --run 12 > restores/20261126-wpca-uid-collision/README.md',
     )
     .action((id, flags) => run(() => renderCommand(id, flags, io)));
+
+  program
+    .command('extract')
+    .description('extract backup tables into a workspace schema, outside any module (ad hoc)')
+    .addOption(db())
+    .requiredOption('--from <file>', 'a mysqldump / mariadb-dump file (plain, .gz or .zst)')
+    .requiredOption('--tables <names>', 'tables to extract, comma-separated')
+    .requiredOption('--into <schema>', 'workspace schema to land them in (created if missing)')
+    .option('--database <name>', 'database to take them from, for --databases / --all-databases dumps')
+    .addOption(json())
+    .option('-q, --quiet', 'no progress output')
+    .addHelpText(
+      'after',
+      '\nExample:\n  rowback extract --from /backups/wp.sql.gz --tables wp_users,wp_usermeta --into rb_adhoc',
+    )
+    .action((flags) => run(() => extractCommand(flags, io)));
+
+  program
+    .command('diff <left> <right>')
+    .description(
+      'rows that differ between two tables on the server (schema.table), with per-column counts and samples',
+    )
+    .addOption(db())
+    .option('--key <columns>', 'key columns, comma-separated (default: the primary key of <left>)')
+    .option('--columns <columns>', 'compare only these columns, comma-separated')
+    .option('--sample <n>', 'how many differing rows to show', '10')
+    .addOption(json())
+    .addHelpText(
+      'after',
+      '\nExample:\n  rowback diff wordpress.wp_users rb_20261126_wpca.backup__wp_users --key ID',
+    )
+    .action((left, right, flags) => run(() => diffCommand(left, right, flags, io)));
 
   program
     .command('new <slug>')
