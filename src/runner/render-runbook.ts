@@ -28,7 +28,7 @@ export function renderRunbook(restore: RestoreModule, options: RunbookOptions = 
       '',
     );
   } else {
-    out.push('_Scopes are listed once a plan has run: `rowback plan ' + restore.id + '`._', '');
+    out.push(`_Scopes are listed once a plan has run: \`rowback plan ${restore.id}\`._`, '');
   }
   out.push('## Execution', '');
   if (report) {
@@ -58,7 +58,7 @@ export function renderRunbook(restore: RestoreModule, options: RunbookOptions = 
     if (manual.length) out.push('');
   } else {
     out.push(
-      '_No run given: `rowback render ' + restore.id + ' --run <id>` shows the steps with their counts._',
+      `_No run given: \`rowback render ${restore.id} --run <id>\` shows the steps with their counts._`,
       '',
     );
   }

@@ -36,7 +36,7 @@ export interface UndoOptions {
 export async function undo(target: Target, runId: string, options: UndoOptions): Promise<RunReport> {
   const ledger = await ensureLedger(target, options.controlSchema ?? DEFAULT_CONTROL_SCHEMA);
   const run = await getRun(ledger, runId);
-  if (!run || run.mode !== 'apply') {
+  if (run?.mode !== 'apply') {
     throw new UsageError(`run ${runId} is not an apply run`, { hint: 'see `rowback status` for run ids' });
   }
   const fingerprint = targetFingerprint(target);
