@@ -2,6 +2,7 @@
  * Regenerates fixtures/incidents/wpca-small (or another folder) from the incident builder:
  *
  *   node --conditions=rowback-source src/demo/build-fixture.ts [--users 200] [--seed 20261120] [--out DIR]
+ *     [--bytes-per-chunk 131072]
  *
  * The server comes from the test provider chain (ROWBACK_TEST_DATABASE_URL, a container, or a private
  * mariadbd). It builds in a schema named `wpca_live`, which must not exist, and drops it afterwards.
@@ -22,7 +23,7 @@ const { values } = parseArgs({
     users: { type: 'string', default: '200' },
     seed: { type: 'string', default: '20261120' },
     out: { type: 'string', default: 'fixtures/incidents/wpca-small' },
-    'bytes-per-chunk': { type: 'string', default: '262144' },
+    'bytes-per-chunk': { type: 'string', default: '131072' },
   },
 });
 const out = resolve(values.out);
@@ -69,5 +70,12 @@ try {
   }
 } finally {
   await admin.close();
-  await server.stop();
+  // The ephemeral server's child process is unref'd (so tests never wait for it): keep this script's
+  // event loop alive until stop() has seen it exit and removed its folder.
+  const keepAlive = setInterval(() => undefined, 1000);
+  try {
+    await server.stop();
+  } finally {
+    clearInterval(keepAlive);
+  }
 }
