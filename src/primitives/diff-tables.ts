@@ -21,7 +21,7 @@ export interface DiffTablesOptions {
   readonly sampleSize?: number;
 }
 
-/** One differing field of a sample row. `textDiff` is set for long text (`[-old-]{+new+}`). */
+/** One differing field of a sample row. `textDiff` (long text only) reads left → right: `[-left-]{+right+}`, i.e. what restoring right onto left changes. */
 export interface FieldDiff {
   readonly column: string;
   readonly left: string | null;

@@ -3,6 +3,7 @@ import {
   type ArtifactRecord,
   openWorkspace,
   quoteId,
+  readTableMetadata,
   TableRef,
   type Workspace,
   type WriteContext,
@@ -30,7 +31,7 @@ export async function wordpressBed(
   const live = (table: string) => new TableRef(box.schema, table);
   const exec = async (text: string) => {
     await box.target.db.connection().execute(async (c) => {
-      await sql`SET SESSION sql_mode = ''`.execute(c);
+      await sql`SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'`.execute(c);
       await sql.raw(text).execute(c);
     });
   };
@@ -42,7 +43,15 @@ export async function wordpressBed(
     async backup(table: string) {
       const copy = workspace.table(`backup__${table}`);
       await sql.raw(`CREATE TABLE ${copy.qualified} LIKE ${live(table).qualified}`).execute(box.target.db);
-      await exec(`INSERT INTO ${copy.qualified} SELECT * FROM ${live(table).qualified}`);
+      // Explicit columns: SELECT * would silently drop invisible columns.
+      const meta = await readTableMetadata(box.target.db, live(table));
+      const columns = meta.columns
+        .filter((c) => !c.generated)
+        .map((c) => quoteId(c.name))
+        .join(', ');
+      await exec(
+        `INSERT INTO ${copy.qualified} (${columns}) SELECT ${columns} FROM ${live(table).qualified}`,
+      );
       return copy;
     },
     async checksums(...tables: string[]) {

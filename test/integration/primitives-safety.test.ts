@@ -1,0 +1,290 @@
+import {
+  applyWrites,
+  ForeignKeyError,
+  GateError,
+  KeyConflictError,
+  materializeScope,
+  purge,
+  replaceChildren,
+  replaceChildrenSpec,
+  replaceRows,
+  replaceRowsSpec,
+  SchemaDriftError,
+  type Scope,
+  sql,
+  UndoConflictError,
+  undoWrites,
+  upsertColumns,
+} from 'rowback';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { inTransaction, seedUsers, type WordPressBed, wordpressBed } from './primitives-harness.ts';
+
+let bed: WordPressBed;
+beforeEach(async () => {
+  bed = await wordpressBed();
+  await seedUsers(bed, 20);
+});
+afterEach(async () => {
+  await bed?.close();
+});
+
+async function damagedWithBackup() {
+  const usersBackup = await bed.backup('wp_users');
+  const metaBackup = await bed.backup('wp_usermeta');
+  const users = bed.live('wp_users').qualified;
+  const meta = bed.live('wp_usermeta').qualified;
+  await bed.exec(
+    `UPDATE ${users} SET user_email = 'ep@import.test', display_name = 'EP' WHERE ID BETWEEN 5 AND 8`,
+  );
+  await bed.exec(`UPDATE ${meta} SET meta_value = 'EP' WHERE user_id BETWEEN 5 AND 8`);
+  await bed.exec(`DELETE FROM ${meta} WHERE user_id = 5 AND meta_key = 'nickname'`);
+  const scope = await materializeScope(
+    bed.workspace,
+    'users',
+    sql`SELECT ID FROM wp_users WHERE ID BETWEEN 5 AND 8`,
+    {
+      key: 'ID',
+      keyFrom: bed.live('wp_users'),
+    },
+  );
+  return { usersBackup, metaBackup, scope, before: await bed.checksums('wp_users', 'wp_usermeta') };
+}
+
+describe('a failed gate', () => {
+  it('throws GateError before changing the table, and the rollback leaves live byte-identical', async () => {
+    const { usersBackup, metaBackup, scope, before } = await damagedWithBackup();
+    const run = inTransaction(bed, 'restore', 'apply', async (ctx) => {
+      await replaceRows(ctx, 'wp_users', { from: usersBackup, scope, expect: { rows: 4 } });
+      await replaceChildren(ctx, 'wp_usermeta', {
+        from: metaBackup,
+        parentKey: 'user_id',
+        scope,
+        expect: { max: 3 },
+      });
+    });
+    await expect(run).rejects.toThrow(GateError);
+    await expect(run).rejects.toThrow(
+      /gate 'restore: replace-children wp_usermeta' expected <= 3 rows, found 16/,
+    );
+    expect(await bed.checksums('wp_users', 'wp_usermeta')).toEqual(before);
+  });
+
+  it('on a purge counts the matching rows before deleting any', async () => {
+    const before = await bed.checksums('wp_usermeta');
+    const run = inTransaction(bed, 'purge', 'apply', (ctx) =>
+      purge(ctx, 'wp_usermeta', { where: sql`meta_key = ${'nickname'}`, expect: { rows: 3 } }),
+    );
+    await expect(run).rejects.toThrow(/expected = 3 rows, found 20/);
+    expect(await bed.checksums('wp_usermeta')).toEqual(before);
+  });
+});
+
+describe('a connection killed mid-transaction', () => {
+  it('leaves live unchanged', async () => {
+    const { usersBackup, metaBackup, scope, before } = await damagedWithBackup();
+    const killer = await bed.box.target.reconnect();
+    try {
+      const run = inTransaction(bed, 'restore', 'apply', async (ctx, tx) => {
+        await replaceRows(ctx, 'wp_users', { from: usersBackup, scope });
+        const id = await sql<{ id: string }>`SELECT CONNECTION_ID() AS id`.execute(tx);
+        await sql.raw(`KILL CONNECTION ${Number(id.rows[0]!.id)}`).execute(killer.db);
+        await replaceChildren(ctx, 'wp_usermeta', { from: metaBackup, parentKey: 'user_id', scope });
+      });
+      await expect(run).rejects.toThrow();
+    } finally {
+      await killer.close();
+    }
+    expect(await bed.checksums('wp_users', 'wp_usermeta')).toEqual(before);
+  });
+});
+
+describe('plan mode', () => {
+  it('reports the same counts that apply then writes, and leaves live unchanged', async () => {
+    const { usersBackup, metaBackup, scope, before } = await damagedWithBackup();
+    const writes = async (ctx: Parameters<Parameters<typeof inTransaction>[3]>[0]) =>
+      (
+        await applyWrites(ctx, [
+          replaceRowsSpec(ctx, 'wp_users', { from: usersBackup, scope }),
+          replaceChildrenSpec(ctx, 'wp_usermeta', { from: metaBackup, parentKey: 'user_id', scope }),
+        ])
+      ).map((r) => ({ table: r.table.name, deleted: r.deleted, inserted: r.inserted, updated: r.updated }));
+    const planned = await inTransaction(bed, 'restore', 'plan', writes);
+    expect(await bed.checksums('wp_users', 'wp_usermeta')).toEqual(before);
+    const applied = await inTransaction(bed, 'restore', 'apply', writes);
+    expect(applied.value).toEqual(planned.value);
+    expect(planned.value).toEqual([
+      { table: 'wp_users', deleted: 0, inserted: 0, updated: 4 },
+      { table: 'wp_usermeta', deleted: 0, inserted: 1, updated: 15 },
+    ]);
+    expect(await bed.checksums('wp_users', 'wp_usermeta')).not.toEqual(before);
+  });
+});
+
+describe('undo', () => {
+  it('refuses with UndoConflictError when rows changed since the write, and force overwrites', async () => {
+    const { usersBackup, scope, before } = await damagedWithBackup();
+    const { value } = await inTransaction(bed, 'restore', 'apply', (ctx) =>
+      upsertColumns(ctx, 'wp_users', { from: usersBackup, scope, columns: ['user_email'] }),
+    );
+    await bed.exec(`UPDATE ${bed.live('wp_users').qualified} SET user_url = 'changed later' WHERE ID = 6`);
+    const changed = await bed.checksums('wp_users');
+    await expect(undoWrites(bed.box.target, null, [value.undo])).rejects.toThrow(UndoConflictError);
+    expect(await bed.checksums('wp_users')).toEqual(changed);
+    const forced = await undoWrites(bed.box.target, null, [value.undo], { force: true });
+    expect(forced.forced).toHaveLength(1);
+    expect(await bed.checksums('wp_users')).toEqual({ wp_users: before.wp_users });
+  });
+
+  it('survives JSON (the ledger stores undo records as text) and undoes a purge', async () => {
+    const before = await bed.checksums('wp_usermeta');
+    const { value } = await inTransaction(bed, 'purge', 'apply', (ctx) =>
+      purge(ctx, 'wp_usermeta', { where: sql`meta_key = ${'nickname'}`, expect: { rows: 20 } }),
+    );
+    expect(value.deleted).toBe(20);
+    await undoWrites(bed.box.target, null, [JSON.parse(JSON.stringify(value.undo))]);
+    expect(await bed.checksums('wp_usermeta')).toEqual(before);
+  });
+});
+
+describe('schema drift', () => {
+  it('is refused with SchemaDriftError naming each difference, before any write', async () => {
+    const { usersBackup, scope, before } = await damagedWithBackup();
+    await bed.exec(
+      `ALTER TABLE ${usersBackup.qualified} MODIFY user_email VARCHAR(64) NOT NULL DEFAULT '', ADD COLUMN legacy_uid INT NULL, DROP COLUMN user_url`,
+    );
+    const run = inTransaction(bed, 'restore', 'apply', (ctx) =>
+      replaceRows(ctx, 'wp_users', { from: usersBackup, scope }),
+    );
+    await expect(run).rejects.toThrow(SchemaDriftError);
+    await expect(run).rejects.toThrow(/column user_url \(varchar\(100\)\) is in live but not in the backup/);
+    await expect(run).rejects.toThrow(
+      /column user_email: type varchar\(100\) in live, varchar\(64\) in the backup/,
+    );
+    await expect(run).rejects.toThrow(/column legacy_uid \(int(\(11\))?\) is in the backup but not in live/);
+    expect(await bed.checksums('wp_users')).toEqual({ wp_users: before.wp_users });
+    const workTables = await sql<{ n: number }>`
+      SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${bed.workspace.schema} AND TABLE_NAME LIKE 'bi%'`.execute(
+      bed.box.target.db,
+    );
+    expect(Number(workTables.rows[0]!.n)).toBe(0);
+  });
+
+  it('passes once renamed columns are mapped and irrelevant ones ignored', async () => {
+    const { usersBackup, scope } = await damagedWithBackup();
+    await bed.exec(
+      `ALTER TABLE ${usersBackup.qualified} CHANGE user_url website VARCHAR(100) NOT NULL DEFAULT '', ADD COLUMN legacy_uid INT NULL`,
+    );
+    const { value } = await inTransaction(bed, 'restore', 'apply', (ctx) =>
+      replaceRows(ctx, 'wp_users', {
+        from: usersBackup,
+        scope,
+        map: { user_url: 'website' },
+        ignore: ['legacy_uid'],
+      }),
+    );
+    expect(value.updated).toBe(4);
+  });
+});
+
+describe('replaceChildren key conflicts', () => {
+  it('refuses backup rows whose primary key a live row of another parent now uses, naming them', async () => {
+    const { metaBackup, scope, before } = await damagedWithBackup();
+    // umeta_id 61 belonged to user 6 in the backup; live it now belongs to user 3 (outside the scope).
+    await bed.exec(`UPDATE ${bed.live('wp_usermeta').qualified} SET user_id = 3 WHERE umeta_id = 61`);
+    const now = await bed.checksums('wp_usermeta');
+    const run = inTransaction(bed, 'restore', 'apply', (ctx) =>
+      replaceChildren(ctx, 'wp_usermeta', { from: metaBackup, parentKey: 'user_id', scope }),
+    );
+    await expect(run).rejects.toThrow(KeyConflictError);
+    await expect(run).rejects.toThrow(/1 backup row\(s\).*umeta_id=61 \(now user_id=3\)/);
+    expect(await bed.checksums('wp_usermeta')).toEqual(now);
+    expect(before).toBeDefined();
+  });
+});
+
+describe('foreign keys', () => {
+  async function eventTables(): Promise<Scope> {
+    const events = bed.live('ep_events').qualified;
+    const parts = bed.live('ep_participants').qualified;
+    await bed.exec(`CREATE TABLE ${events} (id INT PRIMARY KEY, title VARCHAR(50) NOT NULL)`);
+    await bed.exec(
+      `CREATE TABLE ${parts} (id INT PRIMARY KEY, event_id INT NOT NULL, name VARCHAR(50), CONSTRAINT fk_event FOREIGN KEY (event_id) REFERENCES ${events} (id) ON DELETE CASCADE)`,
+    );
+    await bed.exec(`INSERT INTO ${events} VALUES (1, 'one'), (2, 'two'), (3, 'three')`);
+    await bed.exec(`INSERT INTO ${parts} VALUES (10, 1, 'a'), (11, 1, 'b'), (20, 2, 'c'), (30, 3, 'd')`);
+    // Explicit keys (event 4 exists only in the backup); integer keys need no type hint.
+    return materializeScope(bed.workspace, 'events', [1, 2, 4], { key: 'id', expect: { rows: 3 } });
+  }
+
+  it('refuses a delete whose ON DELETE CASCADE reaches rows outside the scope, unless acknowledged', async () => {
+    const scope = await eventTables();
+    const eventsBackup = await bed.backup('ep_events');
+    await bed.exec(`DELETE FROM ${eventsBackup.qualified} WHERE id = 2`);
+    const before = await bed.checksums('ep_events', 'ep_participants');
+    const refused = inTransaction(bed, 'fix', 'apply', (ctx) =>
+      replaceRows(ctx, 'ep_events', { from: eventsBackup, scope }),
+    );
+    await expect(refused).rejects.toThrow(ForeignKeyError);
+    await expect(refused).rejects.toThrow(
+      /1 row\(s\) of .*ep_participants \(foreign key fk_event, ON DELETE CASCADE\)/,
+    );
+    expect(await bed.checksums('ep_events', 'ep_participants')).toEqual(before);
+
+    const { value } = await inTransaction(bed, 'fix', 'apply', (ctx) =>
+      replaceRows(ctx, 'ep_events', { from: eventsBackup, scope, allowCascade: true }),
+    );
+    expect(value.cascaded).toBe(1);
+    expect(value.warnings.join()).toMatch(/undo cannot restore them/);
+  });
+
+  it('deletes children first and inserts parents first, whatever order the writes are given in', async () => {
+    const scope = await eventTables();
+    const eventsBackup = await bed.backup('ep_events');
+    const partsBackup = await bed.backup('ep_participants');
+    // The backup lacks event 2 (and its participant) and has an event 4 with a participant.
+    await bed.exec(`DELETE FROM ${partsBackup.qualified} WHERE event_id = 2`);
+    await bed.exec(`DELETE FROM ${eventsBackup.qualified} WHERE id = 2`);
+    await bed.exec(`INSERT INTO ${eventsBackup.qualified} VALUES (4, 'four')`);
+    await bed.exec(`INSERT INTO ${partsBackup.qualified} VALUES (40, 4, 'e')`);
+    const before = await bed.checksums('ep_events', 'ep_participants');
+    const { value } = await inTransaction(bed, 'fix', 'apply', (ctx) =>
+      applyWrites(ctx, [
+        replaceRowsSpec(ctx, 'ep_events', { from: eventsBackup, scope }),
+        replaceChildrenSpec(ctx, 'ep_participants', { from: partsBackup, parentKey: 'event_id', scope }),
+      ]),
+    );
+    expect(value.map((r) => [r.deleted, r.inserted, r.updated])).toEqual([
+      [1, 1, 0],
+      [1, 1, 0],
+    ]);
+    expect(value.every((r) => r.cascaded === 0)).toBe(true);
+    expect(await bed.box.rows('ep_participants', { orderBy: 'id' })).toEqual([
+      { id: 10, event_id: 1, name: 'a' },
+      { id: 11, event_id: 1, name: 'b' },
+      { id: 30, event_id: 3, name: 'd' },
+      { id: 40, event_id: 4, name: 'e' },
+    ]);
+    await undoWrites(
+      bed.box.target,
+      null,
+      value.map((r) => r.undo),
+    );
+    expect(await bed.checksums('ep_events', 'ep_participants')).toEqual(before);
+  });
+});
+
+describe('triggers', () => {
+  it('are reported on the write that fires them', async () => {
+    const { usersBackup, scope } = await damagedWithBackup();
+    const log = bed.live('user_log').qualified;
+    await bed.exec(`CREATE TABLE ${log} (id INT AUTO_INCREMENT PRIMARY KEY, user_id BIGINT UNSIGNED)`);
+    await bed.exec(
+      `CREATE TRIGGER ${bed.live('wp_users_audit').qualified} AFTER UPDATE ON ${bed.live('wp_users').qualified} FOR EACH ROW INSERT INTO ${log} (user_id) VALUES (NEW.ID)`,
+    );
+    const { value } = await inTransaction(bed, 'restore', 'apply', (ctx) =>
+      replaceRows(ctx, 'wp_users', { from: usersBackup, scope }),
+    );
+    expect(value.triggers).toEqual([{ name: 'wp_users_audit', timing: 'AFTER', event: 'UPDATE' }]);
+    expect(await bed.box.rows('user_log')).toHaveLength(4);
+  });
+});
