@@ -686,7 +686,8 @@ export class MysqldumpTokenizer {
           let o = this.#o;
           for (; i < n; i++) {
             const c = w[i]!;
-            if ((c < 0x30 || c > 0x39) && c !== 0x2d && c !== 0x2b && c !== 0x2e && c !== 0x65 && c !== 0x45) break;
+            if ((c < 0x30 || c > 0x39) && c !== 0x2d && c !== 0x2b && c !== 0x2e && c !== 0x65 && c !== 0x45)
+              break;
             out[o++] = c;
           }
           this.#o = o;

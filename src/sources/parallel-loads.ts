@@ -23,7 +23,8 @@ export class ParallelLoads {
   async finish(sink: RowSink, onRows: (rows: number) => void): Promise<void> {
     const done = sink
       .end()
-      .then(onRows, (error: unknown) => {
+      .then(onRows)
+      .catch((error: unknown) => {
         this.#failure ??= error;
       })
       .finally(() => {

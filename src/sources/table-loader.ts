@@ -183,9 +183,10 @@ class LoadDataSink implements RowSink {
   }
 
   async abort(): Promise<void> {
-    this.#stream.destroy();
-    await this.#done.catch(() => undefined);
+    // Destroy the connection first: a server in the middle of LOAD DATA LOCAL waits for the rest of the
+    // file until net_read_timeout, and the table it holds could not be dropped meanwhile.
     this.#connection.destroy();
+    this.#stream.destroy();
   }
 }
 

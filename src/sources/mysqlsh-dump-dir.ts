@@ -1,0 +1,243 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SourceError } from '../errors/index.ts';
+
+/** `@.json` and `@.done.json` of a MySQL Shell dump (the keys rowback uses; see MYSQLSH-DUMP-FORMAT.md). */
+export interface ShellDumpInfo {
+  readonly dir: string;
+  readonly started: Readonly<Record<string, unknown>>;
+  readonly done: Readonly<Record<string, unknown>> | null;
+  readonly schemas: readonly string[];
+  readonly files: ReadonlySet<string>;
+}
+
+/** One table of a shell dump: its DDL file, LOAD DATA options and data files in chunk order. */
+export interface ShellDumpTable {
+  readonly schema: string;
+  readonly table: string;
+  readonly basename: string;
+  readonly columns: readonly string[];
+  readonly decodeColumns: Readonly<Record<string, string>>;
+  readonly characterSet: string;
+  readonly ddlFile: string;
+  readonly dataFiles: readonly string[];
+  readonly primaryIndex: readonly string[];
+  readonly includesData: boolean;
+  /** `tableDataBytes` from `@.done.json`: uncompressed bytes the data files must add up to. */
+  readonly dataBytes: number | null;
+  /** `tableRows` from `@.done.json` (recent Shell versions only). */
+  readonly rows: number | null;
+}
+
+const MAJOR_VERSIONS_KNOWN = 2;
+
+async function readJson(
+  dir: string,
+  file: string,
+  required: boolean,
+): Promise<Record<string, unknown> | null> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, file), 'utf8');
+  } catch (cause) {
+    if (!required && (cause as { code?: string }).code === 'ENOENT') return null;
+    throw new SourceError(`${join(dir, file)}: cannot read it (${(cause as Error).message})`, {
+      cause,
+      facts: { file: join(dir, file) },
+      ...((cause as { code?: string }).code === 'ENOENT'
+        ? { hint: 'is this a MySQL Shell dump directory?' }
+        : {}),
+    });
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new Error('not a JSON object');
+    return value as Record<string, unknown>;
+  } catch (cause) {
+    throw new SourceError(
+      `${join(dir, file)}: not valid JSON (${(cause as Error).message}); the file is damaged`,
+      {
+        cause,
+        facts: { file: join(dir, file), expected: 'a JSON object' },
+      },
+    );
+  }
+}
+
+/**
+ * Opens a dump directory: `@.json` (the dump's start), `@.done.json` (absent while the dump runs or
+ * when it was cut off: refused unless `allowIncomplete`).
+ */
+export async function openShellDump(dir: string, allowIncomplete: boolean): Promise<ShellDumpInfo> {
+  const started = (await readJson(dir, '@.json', true))!;
+  const version = String(started.version ?? '');
+  const major = Number(version.split('.')[0]);
+  if (!Number.isFinite(major) || major < 1 || major > MAJOR_VERSIONS_KNOWN) {
+    throw new SourceError(
+      `${dir}: dump format version ${JSON.stringify(version)} is not one rowback reads (1.x, 2.x)`,
+      {
+        facts: { file: join(dir, '@.json'), expected: '1.x or 2.x', found: version },
+      },
+    );
+  }
+  const done = await readJson(dir, '@.done.json', false);
+  if (!done && !allowIncomplete) {
+    throw new SourceError(
+      `${dir}: the dump is incomplete (no @.done.json: it is still running, or was cut off)`,
+      {
+        hint: 'wait for the dump to finish, or pass { allowIncomplete: true } to take the tables it has',
+        facts: { file: join(dir, '@.done.json'), kind: 'incomplete' },
+      },
+    );
+  }
+  const schemas = Array.isArray(started.schemas) ? started.schemas.map(String) : [];
+  const files = new Set(await readdir(dir));
+  return Object.freeze({ dir, started, done, schemas, files });
+}
+
+/** Finds `table` (in `schema`, or in the only schema that has it) and its files. */
+export async function findShellTable(
+  dump: ShellDumpInfo,
+  table: string,
+  schema: string | undefined,
+  allowIncomplete: boolean,
+): Promise<ShellDumpTable> {
+  const candidates: { schema: string; basename: string }[] = [];
+  const seen: string[] = [];
+  const schemaBasenames = (dump.started.basenames ?? {}) as Record<string, string>;
+  for (const name of dump.schemas) {
+    if (schema !== undefined && name !== schema) continue;
+    const meta = await readJson(dump.dir, `${schemaBasenames[name] ?? name}.json`, true);
+    const tables = Array.isArray(meta!.tables) ? meta!.tables.map(String) : [];
+    const basenames = (meta!.basenames ?? {}) as Record<string, string>;
+    seen.push(...tables.map((t) => `${name}.${t}`));
+    if (tables.includes(table))
+      candidates.push({ schema: name, basename: basenames[table] ?? `${name}@${table}` });
+  }
+  if (candidates.length === 0) {
+    throw new SourceError(
+      `table ${table} is not in the dump ${dump.dir}${schema ? ` (schema ${schema})` : ''}; it has ${seen.slice(0, 30).join(', ') || 'no tables'}`,
+      { facts: { table, schema, expected: table, found: seen.slice(0, 100) } },
+    );
+  }
+  if (candidates.length > 1) {
+    throw new SourceError(
+      `table ${table} is in more than one schema of the dump (${candidates.map((c) => c.schema).join(', ')})`,
+      { hint: 'pass { schema } to choose one', facts: { table } },
+    );
+  }
+  const { schema: found, basename } = candidates[0]!;
+  const meta = (await readJson(dump.dir, `${basename}.json`, true))!;
+  const options = (meta.options ?? {}) as Record<string, unknown>;
+  checkDialect(options, join(dump.dir, `${basename}.json`));
+  const extension = String(meta.extension ?? 'tsv.zst');
+  const partitions = (meta.basenames ?? {}) as Record<string, string>;
+  const dataBasenames = Object.keys(partitions).length ? Object.values(partitions) : [basename];
+  const chunked = meta.chunking === true;
+  const dataFiles = dataBasenames.flatMap((b) => dataFilesOf(dump, b, extension, chunked, allowIncomplete));
+  const primary = meta.primaryIndex ?? options.primaryIndex;
+  const doneBytes = (dump.done?.tableDataBytes as Record<string, Record<string, number>> | undefined)?.[
+    found
+  ]?.[table];
+  const doneRows = (dump.done?.tableRows as Record<string, Record<string, number>> | undefined)?.[found]?.[
+    table
+  ];
+  const includesData = meta.includesData !== false;
+  if (includesData && dataFiles.length === 0 && (doneBytes ?? 1) > 0 && !allowIncomplete) {
+    throw new SourceError(
+      `${dump.dir}: no data files for ${found}.${table} (expected ${basename}*.${extension})`,
+      {
+        facts: { table, expected: `${basename}*.${extension}`, found: 'none', kind: 'missing-data' },
+      },
+    );
+  }
+  return Object.freeze({
+    schema: found,
+    table,
+    basename,
+    columns: Array.isArray(options.columns) ? options.columns.map(String) : [],
+    decodeColumns: (options.decodeColumns ?? {}) as Record<string, string>,
+    characterSet: String(options.defaultCharacterSet ?? dump.started.defaultCharacterSet ?? 'utf8mb4'),
+    ddlFile: join(dump.dir, `${basename}.sql`),
+    dataFiles,
+    primaryIndex: Array.isArray(primary) ? primary.map(String) : primary ? [String(primary)] : [],
+    includesData,
+    dataBytes: typeof doneBytes === 'number' ? doneBytes : null,
+    rows: typeof doneRows === 'number' ? doneRows : null,
+  });
+}
+
+/** rowback streams LOAD DATA text in the Shell's default `tsv` dialect; others are refused, not guessed. */
+function checkDialect(options: Record<string, unknown>, file: string): void {
+  const expected: Record<string, string> = {
+    fieldsTerminatedBy: '\t',
+    fieldsEnclosedBy: '',
+    fieldsEscapedBy: '\\',
+    linesTerminatedBy: '\n',
+  };
+  for (const [key, value] of Object.entries(expected)) {
+    if (options[key] !== undefined && options[key] !== value) {
+      throw new SourceError(
+        `${file}: ${key} is ${JSON.stringify(options[key])}; rowback reads the default tsv dialect only`,
+        {
+          facts: { file, expected: value, found: options[key] },
+          hint: 'dump with the default dialect',
+        },
+      );
+    }
+  }
+}
+
+/**
+ * Data files of one basename in chunk order: `<b>.<ext>` unchunked, else `<b>@0.<ext>` … `<b>@@N.<ext>`
+ * with every chunk present and exactly one last (`@@`) chunk.
+ */
+function dataFilesOf(
+  dump: ShellDumpInfo,
+  basename: string,
+  extension: string,
+  chunked: boolean,
+  allowIncomplete: boolean,
+): string[] {
+  const plain = `${basename}.${extension}`;
+  if (!chunked) return dump.files.has(plain) ? [join(dump.dir, plain)] : [];
+  const chunks = new Map<number, string>();
+  let last: number | null = null;
+  const prefix = `${basename}@`;
+  const suffix = `.${extension}`;
+  for (const file of dump.files) {
+    if (!file.startsWith(prefix) || !file.endsWith(suffix)) continue;
+    const middle = file.slice(prefix.length, -suffix.length);
+    const match = /^(@?)(\d+)$/.exec(middle);
+    if (!match) continue;
+    const index = Number(match[2]);
+    chunks.set(index, file);
+    if (match[1]) {
+      if (last !== null) {
+        throw new SourceError(`${dump.dir}: ${basename} has two last chunks (@@${last} and @@${index})`, {
+          facts: { table: basename },
+        });
+      }
+      last = index;
+    }
+  }
+  if (chunks.size === 0) return [];
+  const highest = Math.max(...chunks.keys());
+  if (last === null || last !== highest || chunks.size !== highest + 1) {
+    if (!allowIncomplete) {
+      const missing = Array.from({ length: highest + 1 }, (_, k) => k).filter((k) => !chunks.has(k));
+      throw new SourceError(
+        `${dump.dir}: chunks of ${basename} are incomplete (${last === null ? `no last chunk ${basename}@@N.${extension}` : `missing chunk ${missing.join(', ')}`})`,
+        {
+          facts: {
+            table: basename,
+            expected: 'chunks 0..N with the last one named @@N',
+            found: [...chunks.values()].sort(),
+          },
+        },
+      );
+    }
+  }
+  return [...chunks.entries()].sort((a, b) => a[0] - b[0]).map(([, file]) => join(dump.dir, file));
+}
