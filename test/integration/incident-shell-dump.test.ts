@@ -1,8 +1,9 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zstdDecompressSync } from 'node:zlib';
-import { sql } from 'rowback';
+import { parseConnectionUrl, quoteId, sql } from 'rowback';
 import { createSandbox, type Sandbox } from 'rowback/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildIncident, type Incident, parseTsvField } from '../../src/demo/index.ts';
@@ -45,6 +46,34 @@ function dataFiles(files: readonly string[], basename: string): string[] {
   expect(chunks.map((c) => c.index)).toEqual(chunks.map((_, i) => i));
   expect(chunks.map((c) => c.last)).toEqual(chunks.map((_, i) => i === chunks.length - 1));
   return chunks.map((c) => c.file);
+}
+
+/** Runs SQL through the server's own command-line client: an independent reader of the dump. */
+async function mariadbClient(url: string, schema: string, text: string): Promise<void> {
+  const o = parseConnectionUrl(url);
+  const args = [
+    '--no-defaults',
+    `--user=${o.user}`,
+    ...(o.socketPath
+      ? [`--socket=${o.socketPath}`]
+      : [`--host=${o.host}`, `--port=${o.port}`, '--protocol=TCP']),
+    '--default-character-set=utf8mb4',
+    '--local-infile=1',
+    schema,
+  ];
+  const env = { ...process.env, ...(o.password ? { MYSQL_PWD: o.password } : {}) };
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('mariadb', args, { stdio: ['pipe', 'ignore', 'pipe'], env });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`mariadb exited ${code}: ${stderr}`)),
+    );
+    child.stdin.end(text);
+  });
 }
 
 describe('incident shell dump (MySQL Shell dump format)', () => {
@@ -178,5 +207,47 @@ describe('incident shell dump (MySQL Shell dump format)', () => {
     expect(multiChunk).toBeGreaterThanOrEqual(1);
     expect(Object.keys(done.chunkFileBytes).sort()).toEqual(allDataFiles.sort());
     expect(done.dataBytes).toBe(Object.values(done.chunkFileBytes).reduce((a, b) => a + b, 0));
+  });
+
+  it("loads back through the server's own LOAD DATA into the backup's exact rows", async () => {
+    const dir = incident.shellDumpDir;
+    const files = await readdir(dir);
+    const scratch = await mkdtemp(join(tmpdir(), 'rb-shell-load-'));
+    try {
+      const schemaJson = await readJson<{ tables: string[]; basenames: Record<string, string> }>(
+        dir,
+        `${incident.schema}.json`,
+      );
+      for (const table of ['wp_users', 'wp_usermeta', 'wp_ep_participants', 'wp_ep_results', 'wp_options']) {
+        const basename = schemaJson.basenames[table]!;
+        const meta = await readJson<TableJson>(dir, `${basename}.json`);
+        const copy = `ld_${table}`;
+        const ddl = (await readFile(join(dir, `${basename}.sql`), 'utf8')).replace(
+          `CREATE TABLE IF NOT EXISTS ${quoteId(table)}`,
+          `CREATE TABLE ${quoteId(copy)}`,
+        );
+        let script = `${ddl}\nSET time_zone = '+00:00';\n`;
+        for (const [i, chunk] of dataFiles(files, basename).entries()) {
+          const tsv = join(scratch, `${table}-${i}.tsv`);
+          await writeFile(tsv, zstdDecompressSync(await readFile(join(dir, chunk))));
+          script +=
+            `LOAD DATA LOCAL INFILE '${tsv}' INTO TABLE ${quoteId(copy)} CHARACTER SET utf8mb4 ` +
+            `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${meta.options.columns.map(quoteId).join(', ')});\n`;
+        }
+        await mariadbClient(inject('mysqlUrl'), backup.schema, script);
+        const sum = async (name: string) => {
+          const { rows } = await sql
+            .raw<{ Checksum: string }>(`CHECKSUM TABLE ${quoteId(backup.schema)}.${quoteId(name)} EXTENDED`)
+            .execute(backup.target.db);
+          return String(rows[0]?.Checksum);
+        };
+        expect(await backup.rows(copy, { orderBy: [...meta.primaryIndex] }), table).toEqual(
+          await backup.rows(table, { orderBy: [...meta.primaryIndex] }),
+        );
+        expect(await sum(copy), table).toBe(await sum(table));
+      }
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
   });
 });
