@@ -86,16 +86,45 @@ export async function runBadImport(
   });
 }
 
+/**
+ * What `wp_update_user()` + `update_user_meta()` did for one row, in four statements instead of one
+ * SELECT and one write per key (the import of a 100 000-user site has thousands of persons).
+ */
 async function overwriteUser(ctx: BuildContext, userId: number, person: ImportPerson): Promise<void> {
-  await sql`UPDATE ${ctx.tables.users}
+  const { users, usermeta } = ctx.tables;
+  await sql`UPDATE ${users}
     SET user_nicename = ${person.nicename}, user_email = ${person.email}, display_name = ${person.displayName}
     WHERE ID = ${userId}`.execute(ctx.db);
-  const values: Record<(typeof IMPORTER_META_KEYS)[number], string> = {
-    first_name: person.first,
-    last_name: person.last,
-    nickname: person.first,
-    ...(Object.fromEntries(billingMeta(person.billing)) as Record<string, string>),
-    ep_legacy_uid: String(person.legacyUid),
-  } as Record<(typeof IMPORTER_META_KEYS)[number], string>;
-  for (const key of IMPORTER_META_KEYS) await ctx.setMeta(userId, key, values[key]);
+  const values = new Map<string, string>([
+    ['first_name', person.first],
+    ['last_name', person.last],
+    ['nickname', person.first],
+    ...billingMeta(person.billing),
+    ['ep_legacy_uid', String(person.legacyUid)],
+  ]);
+  const keys = IMPORTER_META_KEYS.map((key) => {
+    const value = values.get(key);
+    if (value === undefined) throw new Error(`importer value for ${key} missing`);
+    return [key, value] as const;
+  });
+  const { rows } = await sql<{ meta_key: string }>`
+    SELECT DISTINCT meta_key FROM ${usermeta}
+    WHERE user_id = ${userId} AND meta_key IN (${sql.join(keys.map(([key]) => key))})`.execute(ctx.db);
+  const present = new Set(rows.map((r) => r.meta_key));
+  const update = keys.filter(([key]) => present.has(key));
+  if (update.length > 0) {
+    const cases = sql.join(
+      update.map(([key, value]) => sql`WHEN ${key} THEN ${value}`),
+      sql` `,
+    );
+    await sql`UPDATE ${usermeta} SET meta_value = CASE meta_key ${cases} END
+      WHERE user_id = ${userId} AND meta_key IN (${sql.join(update.map(([key]) => key))})`.execute(ctx.db);
+  }
+  const insert = keys.filter(([key]) => !present.has(key));
+  if (insert.length > 0) {
+    const rowsSql = insert.map(([key, value]) => sql`(${ctx.nextUmetaId++}, ${userId}, ${key}, ${value})`);
+    await sql`INSERT INTO ${usermeta} (umeta_id, user_id, meta_key, meta_value) VALUES ${sql.join(rowsSql)}`.execute(
+      ctx.db,
+    );
+  }
 }
