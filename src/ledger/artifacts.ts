@@ -43,6 +43,10 @@ export async function insertArtifact(ledger: Ledger, artifact: NewArtifact): Pro
 
 export interface ArtifactQuery {
   readonly runIds?: readonly string[];
+  readonly moduleId?: string;
+  readonly stepName?: string;
+  readonly kind?: ArtifactKind;
+  readonly schema?: string;
   /** Only artifacts whose expiry passed and that are not dropped yet. */
   readonly expired?: boolean;
 }
@@ -50,6 +54,10 @@ export interface ArtifactQuery {
 export async function listArtifacts(ledger: Ledger, query: ArtifactQuery = {}): Promise<ArtifactRow[]> {
   let select = ledger.db.selectFrom('artifacts').selectAll().where('dropped_at', 'is', null).orderBy('id');
   if (query.runIds) select = select.where('run_id', 'in', query.runIds.length ? [...query.runIds] : ['-1']);
+  if (query.moduleId) select = select.where('module_id', '=', query.moduleId);
+  if (query.stepName) select = select.where('step_name', '=', query.stepName);
+  if (query.kind) select = select.where('kind', '=', query.kind);
+  if (query.schema) select = select.where('schema_name', '=', query.schema);
   if (query.expired) select = select.where('expires_at', '<=', sql<string>`UTC_TIMESTAMP(3)`);
   return await select.execute();
 }

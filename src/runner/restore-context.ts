@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { TableRef } from '../db/index.ts';
+import { quoteQualified, TableRef } from '../db/index.ts';
+import { listArtifacts, markArtifactsDropped } from '../ledger/index.ts';
 import { ManualStepPendingError, UsageError } from '../errors/index.ts';
 import {
   checkGate,
@@ -61,6 +62,20 @@ interface ScopeDetail {
   readonly rows: number;
 }
 
+/**
+ * Drops the tables an earlier run (a plan, a failed apply) extracted for this step, so the extract
+ * starts clean. Only tables the ledger records as this module's backup tables for this step: never
+ * anything rowback did not create.
+ */
+async function dropPreviousExtract(execution: RunExecution, workspace: Workspace, stepName: string): Promise<void> {
+  const { ledger, moduleId, target } = execution.settings;
+  const previous = await listArtifacts(ledger, { moduleId, stepName, kind: 'backup-table', schema: workspace.schema });
+  for (const artifact of previous) {
+    await sql.raw(`DROP TABLE IF EXISTS ${quoteQualified(artifact.schema_name, artifact.table_name)}`).execute(target.db);
+    await markArtifactsDropped(ledger, artifact.schema_name, artifact.table_name);
+  }
+}
+
 /** A step name as it may appear inside a generated table name. */
 export function identifierPart(name: string): string {
   return name.replace(/[^A-Za-z0-9_]/g, '_');
@@ -93,6 +108,7 @@ export async function createRestoreContext(
         kind: 'extract',
         gate: null,
         body: async () => {
+          await dropPreviousExtract(execution, workspace, name);
           const result = await source.extract({
             target: workspace.target,
             workspace: workspace.schema,

@@ -170,6 +170,9 @@ async function launch(
 async function terminate(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // The child was unref'd so a test run need not wait for it; while stopping we do wait, or a plain
+  // script would exit before the server finished shutting down and leave its folder behind.
+  child.ref();
   child.kill('SIGTERM');
   const clean = await Promise.race([exited.then(() => true), sleep(30_000, false, { ref: false })]);
   if (!clean) {
