@@ -92,5 +92,7 @@ export function classifyStatement(bytes: Buffer): DumpStatement {
   if (match) return { kind: 'time-zone', zone: match[1]! };
   match = new RegExp(`^(?:INSERT|REPLACE)\\b[^\`(]*?INTO\\s+${name}`, 'i').exec(text);
   if (match) return { kind: 'insert-other', table: splitQualified(match[1]!).pop()! };
+  // An INSERT we cannot even read the table of is damage, not something to skip.
+  if (word === 'INSERT' || word === 'REPLACE') return { kind: 'unknown', word: text.slice(0, 40) };
   return { kind: 'other' };
 }

@@ -223,6 +223,11 @@ export class MysqldumpTokenizer {
           if (b === 0x2d /* - */ || b === 0x23 /* # */ || b === 0x2f /* / */ || b === 0x44 || b === 0x64) {
             if (n - i < 12 && !eof) return i;
           }
+          if (b === 0x23 && this.#sawHeader) {
+            // mysqldump never writes `#` comments: one here is a damaged statement (a flipped first byte
+            // would otherwise turn a whole INSERT into a comment and lose its rows without a word).
+            throw this.#error(w, i, 'a statement or a "-- " comment', this.#describe(w, i));
+          }
           if (b === 0x23 || (b === 0x2d && w[i + 1] === 0x2d && isSpaceOrEnd(w, i + 2))) {
             this.#state = LINE_COMMENT;
             this.#line = [];
