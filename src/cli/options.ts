@@ -20,7 +20,7 @@ export async function openTarget(flags: TargetFlags, io: CliIo): Promise<Target>
   const url = flags.db ?? io.env.ROWBACK_DATABASE_URL;
   if (!url) {
     throw new UsageError('no database given', {
-      hint: 'pass --db mysql://user:pass@host:3306/schema or set ROWBACK_DATABASE_URL',
+      hint: 'pass --db mysql://user@host:3306/schema (with :password after the user if it has one) or set ROWBACK_DATABASE_URL',
     });
   }
   return connect(url, { connectionLimit: 6 });

@@ -23,12 +23,12 @@ export function parseConnectionUrl(url: string): ConnectionOptions {
   } catch (cause) {
     throw new UsageError(`not a connection URL: ${redactUrl(url)}`, {
       cause,
-      hint: 'use mysql://user:password@host:3306/schema',
+      hint: 'use mysql://user@host:3306/schema, with :password after the user if it has one',
     });
   }
   if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
     throw new UsageError(`unsupported URL scheme ${JSON.stringify(parsed.protocol)} in ${redactUrl(url)}`, {
-      hint: 'use mysql://user:password@host:3306/schema',
+      hint: 'use mysql://user@host:3306/schema, with :password after the user if it has one',
     });
   }
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
