@@ -132,10 +132,16 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .command('extract')
     .description('extract backup tables into a workspace schema, outside any module (ad hoc)')
     .addOption(db())
-    .requiredOption('--from <file>', 'a mysqldump / mariadb-dump file (plain, .gz or .zst)')
+    .requiredOption(
+      '--from <source>',
+      'a mysqldump file (plain, .gz, .zst), a MySQL Shell dump directory, or mysql://… of another server',
+    )
     .requiredOption('--tables <names>', 'tables to extract, comma-separated')
     .requiredOption('--into <schema>', 'workspace schema to land them in (created if missing)')
-    .option('--database <name>', 'database to take them from, for --databases / --all-databases dumps')
+    .option(
+      '--database <name>',
+      'database (schema) to take them from: for --databases / --all-databases dumps, shell dumps, servers',
+    )
     .addOption(json())
     .option('-q, --quiet', 'no progress output')
     .addHelpText(

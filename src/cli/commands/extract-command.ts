@@ -1,9 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { parseConnectionUrl, redactUrl } from '../../db/index.ts';
 import { UsageError } from '../../errors/index.ts';
 import { openWorkspace } from '../../primitives/index.ts';
 import { table } from '../../runner/markdown.ts';
-import { fromMysqldump, type Source } from '../../sources/index.ts';
+import { fromMysqldump, fromMysqlShellDump, fromServer, type Source } from '../../sources/index.ts';
 import { type CliIo, writeLine } from '../cli-io.ts';
 import { EXIT } from '../exit-codes.ts';
 import { openTarget, type TargetFlags } from '../options.ts';
@@ -18,22 +19,31 @@ export interface ExtractFlags extends TargetFlags {
   readonly quiet?: boolean;
 }
 
-/** Picks the source for `--from`: a mysqldump file (plain, .gz, .zst). */
+/**
+ * Picks the source for `--from`: a `mysql://` URL (another server; `--database` or the URL's path
+ * names the schema), a MySQL Shell dump directory, or a mysqldump file (plain, .gz, .zst).
+ */
 export async function sourceFor(
   from: string,
   tables: readonly string[],
   flags: ExtractFlags,
   io: CliIo,
 ): Promise<Source> {
+  if (/^(mysql|mariadb):\/\//i.test(from)) {
+    const schema = flags.database ?? parseConnectionUrl(from).database;
+    if (!schema)
+      throw new UsageError(`--from ${redactUrl(from)} names no schema`, {
+        hint: 'add it to the URL path or pass --database',
+      });
+    return fromServer(from, { schema, tables });
+  }
   const path = resolve(io.cwd, from);
   const info = await stat(path).catch(() => null);
   if (!info) throw new UsageError(`--from ${from}: no such file or directory`);
-  if (info.isDirectory()) {
-    throw new UsageError(`--from ${from} is a directory`, {
-      hint: 'MySQL Shell dump directories are not supported by extract yet',
-    });
-  }
-  return fromMysqldump(path, { tables, ...(flags.database ? { database: flags.database } : {}) });
+  const database = flags.database ? { database: flags.database } : {};
+  if (info.isDirectory())
+    return fromMysqlShellDump(path, { tables, ...(flags.database ? { schema: flags.database } : {}) });
+  return fromMysqldump(path, { tables, ...database });
 }
 
 /**
