@@ -49,7 +49,20 @@ let box: Sandbox;
 let backupSchema: string;
 
 beforeAll(async () => {
-  box = await createSandbox({ url: inject('mysqlUrl') }, { fixtures: [new URL('../../fixtures/wordpress/schema.sql', import.meta.url).pathname] });
+  box = await createSandbox({ url: inject('mysqlUrl') });
+  // The table as WordPress creates it (with WordPress's lax session sql_mode, which allows its zero
+  // dates); replace with your own schema fixture: createSandbox(server, { fixtures: ['schema.sql'] }).
+  await box.load({
+    sql: \`SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION';
+    CREATE TABLE wp_users (
+      ID bigint(20) unsigned NOT NULL auto_increment, user_login varchar(60) NOT NULL default '',
+      user_pass varchar(255) NOT NULL default '', user_nicename varchar(50) NOT NULL default '',
+      user_email varchar(100) NOT NULL default '', user_url varchar(100) NOT NULL default '',
+      user_registered datetime NOT NULL default '0000-00-00 00:00:00', user_activation_key varchar(255) NOT NULL default '',
+      user_status int(11) NOT NULL default '0', display_name varchar(250) NOT NULL default '',
+      PRIMARY KEY (ID), KEY user_login_key (user_login), KEY user_nicename (user_nicename), KEY user_email (user_email)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci\`,
+  });
   await box.load({
     sql: \`INSERT INTO wp_users (ID, user_login, user_pass, user_nicename, user_email, user_registered, display_name)
           VALUES (1, 'ada', 'x', 'ada', 'ada@example.org', '2024-01-01 00:00:00', 'Ada'),

@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { REPO_ROOT, runCli } from '../support/run-cli.ts';
+
+// The scaffold is written into the real restores/ folder (its test imports ../../fixtures) and removed after.
+const ID = '19991231-scaffold-check';
+const dir = join(REPO_ROOT, 'restores', ID);
+
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+function vitest(
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'node_modules/vitest/vitest.mjs'), ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env, CI: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+describe('rowback new', () => {
+  it('scaffolds a module whose generated test passes as generated', async () => {
+    const created = await runCli(['new', 'scaffold-check', '--date', '19991231']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/Created restores\/19991231-scaffold-check\/index.ts/);
+    expect(existsSync(join(dir, 'index.test.ts'))).toBe(true);
+    const again = await runCli(['new', 'scaffold-check', '--date', '19991231']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/exists already/);
+
+    const run = await vitest(['run', '--project', 'integration', `restores/${ID}`], {
+      ROWBACK_TEST_DATABASE_URL: inject('mysqlUrl'),
+    });
+    expect(run.code, run.output.slice(-3000)).toBe(0);
+    expect(run.output).toMatch(/1 passed/);
+  });
+
+  it('refuses a slug that does not make an id', async () => {
+    const bad = await runCli(['new', 'Bad Slug']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/lowercase letters, digits and dashes/);
+  });
+});
