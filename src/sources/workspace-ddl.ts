@@ -63,7 +63,7 @@ export function rewriteCreateTable(
       );
       continue;
     }
-    items.push(joinTokens(adaptTokens(item, server, label, changes)));
+    items.push(joinTokens(tidySpaces(adaptTokens(item, server, label, changes))));
   }
   if (!parsed.hasPrimaryKey && server.requirePrimaryKey) {
     if (parsed.items.some((item) => significant(item).some((t) => isWord(t, 'AUTO_INCREMENT')))) {
@@ -162,6 +162,18 @@ function adaptTokens(
     }
     out.push(token);
   }
+  return out;
+}
+
+/** One space between tokens, none at the ends: removed attributes leave no gaps behind. */
+function tidySpaces(tokens: readonly DdlToken[]): DdlToken[] {
+  const out: DdlToken[] = [];
+  for (const token of tokens) {
+    if (token.kind === 'space') {
+      if (out.length > 0 && out[out.length - 1]!.kind !== 'space') out.push({ kind: 'space', text: ' ' });
+    } else out.push(token);
+  }
+  while (out.length > 0 && out[out.length - 1]!.kind === 'space') out.pop();
   return out;
 }
 
