@@ -66,3 +66,9 @@ export function restoresDir(flags: { readonly restores?: string }, io: CliIo): s
 export function collectRepeated(value: string, previous: readonly string[] = []): string[] {
   return [...previous, value];
 }
+
+/** The ledger's schema: `--control-schema`, else `ROWBACK_CONTROL_SCHEMA`, else the default (`rowback`). */
+export function controlSchemaOf(flags: TargetFlags, io: CliIo): { readonly controlSchema?: string } {
+  const name = flags.controlSchema ?? io.env.ROWBACK_CONTROL_SCHEMA;
+  return name ? { controlSchema: name } : {};
+}

@@ -2,7 +2,7 @@ import { gc } from '../../runner/gc.ts';
 import { table } from '../../runner/markdown.ts';
 import { type CliIo, writeLine } from '../cli-io.ts';
 import { EXIT } from '../exit-codes.ts';
-import { openTarget, type TargetFlags } from '../options.ts';
+import { controlSchemaOf, openTarget, type TargetFlags } from '../options.ts';
 
 /** `rowback gc`: lists expired artifacts, then drops them (`--dry-run` only lists). */
 export async function gcCommand(
@@ -12,7 +12,7 @@ export async function gcCommand(
   const target = await openTarget(flags, io);
   try {
     const result = await gc(target, {
-      ...(flags.controlSchema ? { controlSchema: flags.controlSchema } : {}),
+      ...controlSchemaOf(flags, io),
       ...(flags.dryRun ? { dryRun: true } : {}),
     });
     if (flags.json) {

@@ -5,7 +5,7 @@ import { renderRunbook } from '../../runner/render-runbook.ts';
 import type { RunReport } from '../../runner/report.ts';
 import type { CliIo } from '../cli-io.ts';
 import { EXIT } from '../exit-codes.ts';
-import { openTarget, restoresDir, type TargetFlags } from '../options.ts';
+import { controlSchemaOf, openTarget, restoresDir, type TargetFlags } from '../options.ts';
 
 /**
  * `rowback render <id> [--run N]`: the runbook. With a database, the Execution section shows the given
@@ -21,7 +21,10 @@ export async function renderCommand(
   if (flags.db ?? io.env.ROWBACK_DATABASE_URL) {
     const target = await openTarget(flags, io);
     try {
-      const ledger = await ensureLedger(target, flags.controlSchema ?? DEFAULT_CONTROL_SCHEMA);
+      const ledger = await ensureLedger(
+        target,
+        controlSchemaOf(flags, io).controlSchema ?? DEFAULT_CONTROL_SCHEMA,
+      );
       const run = flags.run
         ? await getRun(ledger, flags.run)
         : (await listRuns(ledger, { moduleId: id, limit: 20 })).find(

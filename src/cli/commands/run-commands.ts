@@ -6,7 +6,14 @@ import { renderReportMarkdown } from '../../runner/report-markdown.ts';
 import { apply, plan, type RunOptions } from '../../runner/run-restore.ts';
 import { ask, type CliIo, isInteractive, writeLine } from '../cli-io.ts';
 import { EXIT, exitCodeFor } from '../exit-codes.ts';
-import { collectParams, openTarget, type ParamFlags, restoresDir, type TargetFlags } from '../options.ts';
+import {
+  collectParams,
+  controlSchemaOf,
+  openTarget,
+  type ParamFlags,
+  restoresDir,
+  type TargetFlags,
+} from '../options.ts';
 import { progressReporter } from '../progress-reporter.ts';
 
 export interface RunFlags extends TargetFlags, ParamFlags {
@@ -77,7 +84,7 @@ async function runCommand(id: string, flags: RunFlags, io: CliIo, runner: Runner
     const report = await runner(target, loaded.restore, params, {
       checksum: loaded.checksum,
       onEvent: progress.onEvent,
-      ...(flags.controlSchema ? { controlSchema: flags.controlSchema } : {}),
+      ...controlSchemaOf(flags, io),
       ...(flags.workspace ? { workspaceSchema: flags.workspace } : {}),
     });
     progress.stop();

@@ -2,7 +2,7 @@ import { table } from '../../runner/markdown.ts';
 import { status } from '../../runner/status.ts';
 import type { CliIo } from '../cli-io.ts';
 import { EXIT } from '../exit-codes.ts';
-import { openTarget, type TargetFlags } from '../options.ts';
+import { controlSchemaOf, openTarget, type TargetFlags } from '../options.ts';
 
 /** `rowback status [<id>]`: the ledger's runs, newest first. */
 export async function statusCommand(
@@ -14,7 +14,7 @@ export async function statusCommand(
   try {
     const runs = await status(target, {
       ...(id ? { moduleId: id } : {}),
-      ...(flags.controlSchema ? { controlSchema: flags.controlSchema } : {}),
+      ...controlSchemaOf(flags, io),
       ...(flags.limit ? { limit: Number(flags.limit) } : {}),
     });
     if (flags.json) io.stdout.write(`${JSON.stringify({ runs }, null, 2)}\n`);

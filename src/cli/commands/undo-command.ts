@@ -4,7 +4,7 @@ import { renderReportMarkdown } from '../../runner/report-markdown.ts';
 import { undo } from '../../runner/undo-run.ts';
 import { ask, type CliIo, isInteractive, writeLine } from '../cli-io.ts';
 import { EXIT, exitCodeFor } from '../exit-codes.ts';
-import { openTarget, type TargetFlags } from '../options.ts';
+import { controlSchemaOf, openTarget, type TargetFlags } from '../options.ts';
 
 /** `rowback undo <run>`: puts back the before-images of an apply run. */
 export async function undoCommand(
@@ -18,7 +18,7 @@ export async function undoCommand(
   const target = await openTarget(flags, io);
   try {
     const report = await undo(target, runId, {
-      ...(flags.controlSchema ? { controlSchema: flags.controlSchema } : {}),
+      ...controlSchemaOf(flags, io),
       ...(flags.force ? { force: true } : {}),
       confirm: flags.yes
         ? true
