@@ -31,9 +31,15 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
 
   const db = () => new Option('--db <url>', 'target database URL (default: $ROWBACK_DATABASE_URL)');
   const control = () =>
-    new Option('--control-schema <name>', 'schema holding the ledger').default(undefined, 'rowback');
+    new Option(
+      '--control-schema <name>',
+      'schema holding the ledger (default: $ROWBACK_CONTROL_SCHEMA or rowback)',
+    );
   const restores = () =>
-    new Option('--restores <dir>', 'folder of restore modules').default(undefined, './restores');
+    new Option(
+      '--restores <dir>',
+      'folder of restore modules (default: $ROWBACK_RESTORES_DIR or ./restores)',
+    );
   const json = () => new Option('--json', 'print a JSON report (stable, versioned schema) on stdout');
   const run = (action: () => Promise<number>) => action().then(setExit);
 
