@@ -21,15 +21,15 @@ export interface ByteInput {
 
 const READ_CHUNK = 1 << 20;
 
-/** What `fromMysqldump` accepts: a path, or a stream / async iterable of bytes. */
-export type DumpInput = string | Readable | AsyncIterable<Uint8Array>;
+/** What `fromMysqldump` accepts: a path, the bytes themselves, or a stream / (async) iterable of byte chunks. */
+export type DumpInput = string | Uint8Array | Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 /**
  * Opens a dump for reading. Compression is told by magic bytes, not by name: gzip `1f 8b`, zstd
  * `28 b5 2f fd`; anything else is read as it is.
  */
 export async function openByteInput(input: DumpInput): Promise<ByteInput> {
-  const name = typeof input === 'string' ? input : 'stream';
+  const name = typeof input === 'string' ? input : input instanceof Uint8Array ? 'bytes' : 'stream';
   let size: number | null = null;
   if (typeof input === 'string') {
     try {
@@ -44,8 +44,12 @@ export async function openByteInput(input: DumpInput): Promise<ByteInput> {
   let read = 0;
   let kind: Compression = 'none';
   const raw = async function* (): AsyncGenerator<Buffer> {
-    const source: AsyncIterable<Uint8Array> =
-      typeof input === 'string' ? createReadStream(input, { highWaterMark: READ_CHUNK }) : input;
+    const source: AsyncIterable<Uint8Array> | Iterable<Uint8Array> =
+      typeof input === 'string'
+        ? createReadStream(input, { highWaterMark: READ_CHUNK })
+        : input instanceof Uint8Array
+          ? [input]
+          : input;
     for await (const chunk of source) {
       const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
       read += buffer.length;

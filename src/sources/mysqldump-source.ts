@@ -38,7 +38,7 @@ export function fromMysqldump(input: DumpInput, options: MysqldumpOptions): Sour
   if (options.tables.length === 0) {
     throw new UsageError('fromMysqldump needs at least one table', { hint: "pass { tables: ['wp_users'] }" });
   }
-  const description = `mysqldump ${typeof input === 'string' ? input : 'stream'}`;
+  const description = `mysqldump ${typeof input === 'string' ? input : input instanceof Uint8Array ? 'bytes' : 'stream'}`;
   return Object.freeze({
     kind: 'mysqldump' as const,
     description,
