@@ -186,7 +186,8 @@ function inferIntegerType(k: string, rows: ScopeKeys, key: readonly string[]): s
 /**
  * Learns the key columns' types from the query itself: a session-private temporary table with zero
  * rows (`LIMIT 0`) and a primary key (for `sql_require_primary_key`), read with SHOW FULL COLUMNS and
- * dropped at once. Temporary tables are never replicated in row-based binlogs.
+ * dropped at once. Temporary tables are never replicated in row-based binlogs. The key column needs a
+ * default: MariaDB in strict mode refuses the CREATE … SELECT without one, even for zero rows (1364).
  */
 async function probeQueryTypes(
   db: Kysely<any>,
@@ -196,7 +197,7 @@ async function probeQueryTypes(
 ): Promise<Map<string, string>> {
   const probe = workspace.table(`rb_probe_${randomBytes(6).toString('hex')}`);
   return db.connection().execute(async (pinned) => {
-    await sql`CREATE TEMPORARY TABLE ${probe} (${sql.id('rb_probe_pk')} INT NOT NULL PRIMARY KEY)
+    await sql`CREATE TEMPORARY TABLE ${probe} (${sql.id('rb_probe_pk')} INT NOT NULL DEFAULT 0 PRIMARY KEY)
       SELECT ${sql.raw(columnList(key, 'q'))} FROM (${query}) AS q LIMIT 0`.execute(pinned);
     try {
       const columns = await sql<{ Field: string; Type: string; Collation: string | null }>`

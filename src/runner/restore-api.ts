@@ -54,12 +54,16 @@ export interface DiffSpec {
   readonly liveTable: TableRef;
   readonly backup: TableRef;
   readonly scope?: Scope;
+  /** Columns of the live table matched by position to the scope's key (child tables: `user_id`). */
+  readonly on?: readonly string[];
   readonly columns?: readonly string[];
   readonly key?: readonly string[];
 }
 
 export interface DiffOptions {
   readonly scope?: Scope;
+  /** Columns matched by position to the scope's key, when their names differ (e.g. `user_id`). */
+  readonly on?: string | readonly string[];
   readonly columns?: readonly string[];
   readonly key?: readonly string[] | string;
 }

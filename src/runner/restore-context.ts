@@ -299,6 +299,7 @@ export async function countCheck(db: Kysely<any>, check: Query | DiffSpec): Prom
     const spec = check as DiffSpec;
     const diff = await diffTables(db, spec.liveTable, spec.backup, {
       ...(spec.scope ? { scope: spec.scope } : {}),
+      ...(spec.on ? { scopeOn: spec.on } : {}),
       ...(spec.columns ? { columns: spec.columns } : {}),
       ...(spec.key ? { key: spec.key } : {}),
       sampleSize: 0,

@@ -226,6 +226,7 @@ export function createTransactionContext(
       liveTable: live(table),
       backup,
       ...(options.scope ? { scope: options.scope } : {}),
+      ...(options.on ? { on: [options.on].flat() } : {}),
       ...(options.columns ? { columns: options.columns } : {}),
       ...(options.key ? { key: [options.key].flat() } : {}),
     }),
