@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { REPO_ROOT, runCli } from '../support/run-cli.ts';
+import { REPO_ROOT, runCli, runProcess } from '../support/run-cli.ts';
 
 // The scaffold is written into the real restores/ folder (its test imports ../../fixtures) and removed after.
 const ID = '19991231-scaffold-check';
@@ -11,25 +10,8 @@ const dir = join(REPO_ROOT, 'restores', ID);
 
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-function vitest(
-  args: readonly string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'node_modules/vitest/vitest.mjs'), ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env, CI: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    child.on('close', (code) => resolve({ code, output }));
-  });
+function vitest(args: readonly string[], env: Record<string, string>) {
+  return runProcess(process.execPath, [join(REPO_ROOT, 'node_modules/vitest/vitest.mjs'), ...args], env);
 }
 
 describe('rowback new', () => {

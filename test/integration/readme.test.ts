@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { workspaceSchemaName } from 'rowback';
 import { createSandbox, type Sandbox } from 'rowback/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { REPO_ROOT } from '../support/run-cli.ts';
+import { REPO_ROOT, runProcess } from '../support/run-cli.ts';
 
 /** The ```sh blocks of the README's walkthrough, in order. */
 function walkthroughCommands(readme: string): string[] {
@@ -12,22 +11,8 @@ function walkthroughCommands(readme: string): string[] {
   return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!.trim());
 }
 
-function bash(script: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env, CI: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    child.on('close', (code) => resolve({ code, output }));
-  });
+function bash(script: string, env: Record<string, string>) {
+  return runProcess('bash', ['-euo', 'pipefail', '-c', script], env);
 }
 
 const MODULE_DIR = join(REPO_ROOT, 'restores', '20261126-fix-user-emails');

@@ -66,3 +66,26 @@ export function runCli(
 ): Promise<CliResult> {
   return startCli(args, options).done;
 }
+
+/** Runs any command to completion, stdout and stderr captured together (for nested vitest, bash). */
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    // CI is cleared so a nested vitest prints its own summary instead of writing a JSON report.
+    const child = spawn(command, args, {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env, CI: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const collect = (d: Buffer) => {
+      output += d.toString();
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
