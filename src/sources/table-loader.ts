@@ -51,8 +51,14 @@ export async function openTableLoader(target: Target, spec: TableLoadSpec): Prom
   const types = await columnTypes(target, spec.table);
   const connection = await openLoadSession(target, spec);
   return spec.method === 'load-data'
-    ? new LoadDataSink(connection, spec, types)
+    ? new LoadDataSink(connection, spec, types, segmentBytes(target))
     : new InsertSink(connection, spec, types);
+}
+
+/** 256 MiB per LOAD, or a quarter of the Group Replication transaction limit where one is set. */
+function segmentBytes(target: Target): number {
+  const limit = target.server.groupReplication.transactionSizeLimit;
+  return limit ? Math.max(1 << 20, Math.min(256 << 20, Math.floor(limit / 4))) : 256 << 20;
 }
 
 async function columnTypes(target: Target, table: TableRef): Promise<Map<string, ColumnType>> {
@@ -98,17 +104,32 @@ function needsConvert(type: ColumnType, dataCharset: string): boolean {
   return !sameCharset(type.charset, dataCharset);
 }
 
+/**
+ * Streams rows into `LOAD DATA LOCAL INFILE`. A long table is loaded in segments of at most
+ * `segmentBytes` (one LOAD, one transaction each), so no single transaction outgrows
+ * `group_replication_transaction_size_limit` or the undo log.
+ */
 class LoadDataSink implements RowSink {
   readonly #connection: Connection;
-  readonly #stream = new PassThrough({ highWaterMark: 4 << 20 });
-  readonly #done: Promise<number>;
-  #failure: unknown = null;
-  #rowsSent = 0;
   readonly #spec: TableLoadSpec;
+  readonly #sql: string;
+  readonly #segmentBytes: number;
+  #stream: PassThrough | null = null;
+  #done: Promise<number> | null = null;
+  #failure: unknown = null;
+  #bytes = 0;
+  #rowsSent = 0;
+  #affected = 0;
 
-  constructor(connection: Connection, spec: TableLoadSpec, types: Map<string, ColumnType>) {
+  constructor(
+    connection: Connection,
+    spec: TableLoadSpec,
+    types: Map<string, ColumnType>,
+    segmentBytes: number,
+  ) {
     this.#connection = connection;
     this.#spec = spec;
+    this.#segmentBytes = segmentBytes;
     const fields: string[] = [];
     const sets: string[] = [];
     spec.columns.forEach((column, index) => {
@@ -130,27 +151,53 @@ class LoadDataSink implements RowSink {
     });
     const duplicates =
       spec.duplicates === 'replace' ? 'REPLACE ' : spec.duplicates === 'ignore' ? 'IGNORE ' : '';
-    const sql =
+    this.#sql =
       `LOAD DATA LOCAL INFILE 'rowback-stream' ${duplicates}INTO TABLE ${spec.table.qualified} CHARACTER SET binary ` +
       `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${fields.join(', ')})` +
       (sets.length ? ` SET ${sets.join(', ')}` : '');
-    this.#done = connection
-      .query({ sql, infileStreamFactory: () => this.#stream })
+  }
+
+  #start(): { stream: PassThrough; done: Promise<number> } {
+    const stream = new PassThrough({ highWaterMark: 4 << 20 });
+    const done = this.#connection
+      .query({ sql: this.#sql, infileStreamFactory: () => stream })
       .then(([result]) => Number((result as { affectedRows?: number }).affectedRows ?? 0));
-    this.#done.catch((error: unknown) => {
-      this.#failure = error;
-      this.#stream.destroy();
+    done.catch((error: unknown) => {
+      this.#failure ??= error;
+      stream.destroy();
     });
+    this.#stream = stream;
+    this.#done = done;
+    this.#bytes = 0;
+    return { stream, done };
+  }
+
+  async #finishSegment(): Promise<void> {
+    if (!this.#stream || !this.#done) return;
+    this.#stream.end();
+    this.#affected += await this.#done;
+    this.#stream = null;
+    this.#done = null;
+    await checkWarnings(this.#connection, this.#spec);
   }
 
   async write(tsv: Buffer, rows: number): Promise<void> {
     if (this.#failure) throw loadError(this.#spec, this.#failure);
+    try {
+      if (this.#stream && this.#bytes > 0 && this.#bytes + tsv.length > this.#segmentBytes)
+        await this.#finishSegment();
+    } catch (error) {
+      throw loadError(this.#spec, error);
+    }
+    const { stream, done } =
+      this.#stream && this.#done ? { stream: this.#stream, done: this.#done } : this.#start();
     this.#rowsSent += rows;
-    const failed = this.#done.then(
+    this.#bytes += tsv.length;
+    const failed = done.then(
       () => undefined,
       () => undefined,
     );
-    if (!this.#stream.write(tsv)) await Promise.race([once(this.#stream, 'drain'), failed]);
+    if (!stream.write(tsv)) await Promise.race([once(stream, 'drain'), failed]);
     // mysql2 forwards stream data to the socket without waiting: hold back while the socket is full.
     const socket = (
       this.#connection as unknown as {
@@ -164,17 +211,15 @@ class LoadDataSink implements RowSink {
   }
 
   async end(): Promise<number> {
-    this.#stream.end();
     try {
-      const affected = await this.#done;
-      await checkWarnings(this.#connection, this.#spec);
-      if (this.#spec.duplicates === 'error' && affected !== this.#rowsSent) {
+      await this.#finishSegment();
+      if (this.#spec.duplicates === 'error' && this.#affected !== this.#rowsSent) {
         throw new SourceError(
-          `loading ${this.#spec.table}: the backup has ${this.#rowsSent} rows, the server took ${affected} (duplicate keys in the backup?)`,
-          { facts: { expected: this.#rowsSent, found: affected } },
+          `loading ${this.#spec.table}: the backup has ${this.#rowsSent} rows, the server took ${this.#affected} (duplicate keys in the backup?)`,
+          { facts: { expected: this.#rowsSent, found: this.#affected } },
         );
       }
-      return affected;
+      return this.#affected;
     } catch (error) {
       throw loadError(this.#spec, error);
     } finally {
@@ -186,7 +231,7 @@ class LoadDataSink implements RowSink {
     // Destroy the connection first: a server in the middle of LOAD DATA LOCAL waits for the rest of the
     // file until net_read_timeout, and the table it holds could not be dropped meanwhile.
     this.#connection.destroy();
-    this.#stream.destroy();
+    this.#stream?.destroy();
   }
 }
 

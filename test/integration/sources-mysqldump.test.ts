@@ -1,4 +1,5 @@
-import { fromMysqldump, isErrorNamed } from 'rowback';
+import { zstdCompressSync } from 'node:zlib';
+import { fromMysqldump, isErrorNamed, sql } from 'rowback';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { checksum, clientLoad, REAL, tablesOf, workspace } from './sources-helpers.ts';
 
@@ -117,6 +118,37 @@ describe('fromMysqldump on the real MariaDB 10.11 dumps', () => {
       }).extract(ws.context);
       await expect(noDdl).rejects.toThrow(/no CREATE TABLE before them/);
       expect(await tablesOf(ws.target, ws.schema)).toEqual([]);
+    } finally {
+      await ws.drop();
+    }
+  });
+});
+
+describe('fromMysqldump on bigger inputs', () => {
+  it('splits a long table into several LOADs under a Group Replication transaction limit, and reads zstd', async () => {
+    const ws = await workspace(inject('mysqlUrl'));
+    try {
+      const rows = Array.from({ length: 30_000 }, (_, i) => `(${i},'${'x'.repeat(100)}\\'${i}')`);
+      const dump = Buffer.from(
+        `CREATE TABLE \`big\` (\`id\` int PRIMARY KEY, \`v\` varchar(200));\nINSERT INTO \`big\` VALUES ${rows.join(',')};\n`,
+      );
+      const limited = {
+        ...ws.context.target,
+        server: {
+          ...ws.context.target.server,
+          groupReplication: { active: true, transactionSizeLimit: 4 << 20 },
+        },
+      };
+      const result = await fromMysqldump(zstdCompressSync(dump), { tables: ['big'] }).extract({
+        ...ws.context,
+        target: limited,
+      });
+      expect(result.tables[0]!.rows).toBe(30_000);
+      expect(result.provenance).toMatchObject({ compression: 'zstd' });
+      const last = await sql<{
+        v: string;
+      }>`SELECT v FROM ${sql.id(ws.schema, 'b__big')} WHERE id = 29999`.execute(ws.target.db);
+      expect(last.rows[0]!.v).toBe(`${'x'.repeat(100)}'29999`);
     } finally {
       await ws.drop();
     }
