@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { redactUrl } from '../db/index.ts';
 import { isRowbackError } from '../errors/index.ts';
 import { type CliIo, processIo, writeLine } from './cli-io.ts';
+import { demoCommand } from './commands/demo-command.ts';
 import { diffCommand } from './commands/diff-command.ts';
 import { extractCommand } from './commands/extract-command.ts';
 import { gcCommand } from './commands/gc-command.ts';
@@ -179,6 +180,17 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--date <YYYYMMDD>', 'date part of the id (default: today, UTC)')
     .addHelpText('after', '\nExample:\n  rowback new fix-user-emails')
     .action((slug, flags) => run(() => newCommand(slug, flags, io)));
+
+  program
+    .command('demo')
+    .description(
+      'build the WPCA incident on a throwaway server, then plan, apply and verify its restore module (about a minute)',
+    )
+    .option('--users <n>', 'users in the built site', '2000')
+    .option('--seed <n>', 'seed of the built site', '20261120')
+    .option('--strategy <name>', 'allowlist or replace', 'allowlist')
+    .addHelpText('after', '\nExample:\n  npm run demo   # = rowback demo')
+    .action((flags) => run(() => demoCommand(flags, io)));
 
   return program;
 }
