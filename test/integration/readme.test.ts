@@ -34,6 +34,7 @@ beforeAll(async () => {
                  (2, 'bob', 'x', 'bob', 'bob@example.org', '2024-01-02 00:00:00', 'Bob')`,
   });
   await box.load({ sql: DROP_WORKSPACE });
+  await rm(MODULE_DIR, { recursive: true, force: true }); // left by an interrupted earlier run
   backupSchema = box.schemaName('backup');
   await box.load({ sql: `CREATE DATABASE \`${backupSchema}\`` });
   await box.load({ sql: `CREATE TABLE \`${backupSchema}\`.wp_users LIKE wp_users` });
