@@ -501,18 +501,24 @@ export class MysqldumpTokenizer {
         i++;
         continue;
       }
-      for (; i < n; i++) {
-        const b = w[i]!;
-        if (b === BACKSLASH) {
-          if (i + 1 >= n) {
-            this.#state = SKIP_QUOTE;
-            this.#quote = q;
-            return eof ? n : -(i + 1);
-          }
-          i++;
-        } else if (b === q) {
+      // Inside a string: jump from quote to quote with indexOf (memchr speed); a quote closes the string
+      // when an even number of backslashes precede it.
+      for (;;) {
+        const at = w.indexOf(q, i);
+        if (at === -1) {
+          let k = n;
+          while (k > i && w[k - 1] === BACKSLASH) k--;
+          this.#state = SKIP_QUOTE;
+          this.#quote = q;
+          // An odd run of backslashes at the end escapes whatever comes first in the next chunk.
+          if ((n - k) % 2 === 1 && !eof) return -n;
+          return n;
+        }
+        let k = at;
+        while (k > i && w[k - 1] === BACKSLASH) k--;
+        i = at + 1;
+        if ((at - k) % 2 === 0) {
           q = 0;
-          i++;
           break;
         }
       }

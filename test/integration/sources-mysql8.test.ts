@@ -36,21 +36,29 @@ describe('fromMysqldump on Oracle MySQL 8.0.17 dumps into MariaDB', () => {
           .replaceAll('`mysql_innodb_cluster_metadata`', `\`${ref.schema}\``)
           .replaceAll('utf8mb4_0900_ai_ci', 'utf8mb4_unicode_520_nopad_ci');
         // The client stops at the first error: views need privileges and syntax MariaDB lacks, so they go.
-        const withoutViews = text.replace(/\/\*!50001 CREATE ALGORITHM[\s\S]*?\*\/;/g, '').replace(/\/\*!50001 VIEW[\s\S]*?\*\/;/g, '');
+        const withoutViews = text
+          .replace(/\/\*!50001 CREATE ALGORITHM[\s\S]*?\*\/;/g, '')
+          .replace(/\/\*!50001 VIEW[\s\S]*?\*\/;/g, '');
         await clientLoad(inject('mysqlUrl'), ref.schema, { text: Buffer.from(withoutViews, 'latin1') });
         const tables = Object.keys(rows);
-        const result = await fromMysqldump(`${REAL}${file}`, { tables, database: 'mysql_innodb_cluster_metadata' }).extract(
-          ws.context,
-        );
+        const result = await fromMysqldump(`${REAL}${file}`, {
+          tables,
+          database: 'mysql_innodb_cluster_metadata',
+        }).extract(ws.context);
         for (const t of result.tables) {
           expect([t.sourceTable, t.rows]).toEqual([t.sourceTable, rows[t.sourceTable]]);
-          expect([t.sourceTable, t.checksum]).toEqual([t.sourceTable, await checksum(ref.target, ref.schema, t.sourceTable)]);
+          expect([t.sourceTable, t.checksum]).toEqual([
+            t.sourceTable,
+            await checksum(ref.target, ref.schema, t.sourceTable),
+          ]);
           expect(await count(ref.target, ref.schema, t.sourceTable)).toBe(t.rows);
         }
         expect(result.provenance).toMatchObject({ serverVersion: '8.0.17-commercial' });
         expect(result.ddlChanges.some((c) => /dropped foreign key/.test(c))).toBe(true);
         if (file.includes('1.0.1')) {
-          expect(result.ddlChanges).toContain('clusters: collation utf8mb4_0900_ai_ci → utf8mb4_unicode_520_nopad_ci');
+          expect(result.ddlChanges).toContain(
+            'clusters: collation utf8mb4_0900_ai_ci → utf8mb4_unicode_520_nopad_ci',
+          );
         }
         expect((await tablesOf(ws.target, ws.schema)).length).toBe(tables.length);
       } finally {
