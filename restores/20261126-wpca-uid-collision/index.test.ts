@@ -198,6 +198,24 @@ describe('20261126-wpca-uid-collision on a built incident', () => {
     expect(step(standalone, 'collided-users')?.rows).toBe(incident.collidedUserIds.length);
   });
 
+  it('stops at a gate, changing nothing, when the batch is not what its import record says', async () => {
+    const before = await checksums(box);
+    const report = await box.plan(restore, { backup: incident.backupFile, importBatch: 'no-such-batch' });
+    expect(report.status).toBe('failed');
+    expect(report.error?.name).toBe('GateError');
+    expect(report.steps.find((s) => s.status === 'failed')?.name).toBe('import-batch');
+    expect(await checksums(box)).toEqual(before);
+  });
+
+  it('the trap is real: a naive "legacy UIDs that are user IDs now" scope would take the trap user', async () => {
+    const { rows } = await sql<{ ID: string }>`
+      SELECT DISTINCT u.ID FROM wp_ep_participants p JOIN wp_users u ON u.ID = p.legacy_uid
+      WHERE p.import_batch = ${incident.importBatch} ORDER BY u.ID`.execute(box.target.db);
+    const naive = rows.map((r) => Number(r.ID));
+    expect(naive).toContain(incident.trapUserId);
+    expect(naive.filter((id) => id !== incident.trapUserId)).toEqual([...incident.collidedUserIds]);
+  });
+
   it('refuses params that do not fit together', async () => {
     await expect(
       box.plan(restore, { backup: 'x', importBatch: incident.importBatch, target: 'standalone' }),
