@@ -69,6 +69,7 @@ export class DumpSelection implements DumpHandler {
 
   wanted(schema: string | null, table: string): boolean {
     if (!this.#options.tables.includes(table)) return false;
+    if (this.#definitionsOnly) return true;
     return this.#options.database === undefined || schema === this.#options.database;
   }
 
@@ -81,6 +82,25 @@ export class DumpSelection implements DumpHandler {
     const done = /^-- Dump completed on (.*)$/.exec(line);
     if (done) this.completedAt = done[1]!.trim();
   }
+
+  /**
+   * Reads table definitions from a separate schema-only file (for a `--no-create-info` dump): their
+   * tables count as created in no particular database.
+   */
+  beginDefinitions(): void {
+    this.#definitionsOnly = true;
+  }
+
+  endDefinitions(): void {
+    this.#definitionsOnly = false;
+    this.#current = null;
+    this.headerDatabase = null;
+    this.headerLine = null;
+    this.serverVersion = null;
+    this.completedAt = null;
+  }
+
+  #definitionsOnly = false;
 
   statement(text: Buffer, complete: boolean, offset: number): void {
     const statement = classifyStatement(text);
@@ -119,7 +139,7 @@ export class DumpSelection implements DumpHandler {
         }
         return;
       case 'create-table': {
-        const schema = this.#schemaOf(statement.schema);
+        const schema = this.#definitionsOnly ? null : this.#schemaOf(statement.schema);
         const key = DumpSelection.key(schema, statement.table);
         this.created.set(key, { schema, table: statement.table });
         if (!this.wanted(schema, statement.table)) return;
@@ -161,8 +181,12 @@ export class DumpSelection implements DumpHandler {
   }
 
   insert(header: InsertHeader, offset: number): RowPlan | null {
+    if (this.#definitionsOnly) return null;
     const schema = this.#schemaOf(header.schema);
-    const key = DumpSelection.key(schema, header.table);
+    const exact = DumpSelection.key(schema, header.table);
+    // Table definitions read from a separate schema file (the `ddl` option) have no database.
+    const fallback = DumpSelection.key(null, header.table);
+    const key = this.created.has(exact) || !this.created.has(fallback) ? exact : fallback;
     if (!this.wanted(schema, header.table)) {
       if (this.created.size > 0 && !this.created.has(key)) {
         throw new SourceError(

@@ -21,6 +21,11 @@ export interface MysqldumpOptions {
   readonly into?: Readonly<Record<string, string>>;
   /** `load-data` (LOAD DATA LOCAL INFILE, the default where the server allows it) or `insert`. */
   readonly method?: LoadMethod;
+  /**
+   * Where the table definitions are when the dump has none (`mysqldump --no-create-info`): a schema-only
+   * dump (`--no-data`) or SQL file, read before the data.
+   */
+  readonly ddl?: DumpInput;
 }
 
 /**
@@ -97,6 +102,22 @@ async function extractMysqldump(
   };
 
   try {
+    if (options.ddl !== undefined) {
+      const definitions = await openByteInput(options.ddl);
+      const reader = new MysqldumpTokenizer(selection);
+      selection.beginDefinitions();
+      try {
+        for await (const chunk of definitions.chunks()) {
+          reader.write(chunk);
+          await drain();
+        }
+        reader.end();
+        await drain();
+      } catch (error) {
+        throw asSourceError(error, `${definitions.name} (ddl)`);
+      }
+      selection.endDefinitions();
+    }
     for await (const chunk of file.chunks()) {
       context.signal?.throwIfAborted();
       tokenizer.write(chunk);

@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { zstdCompressSync } from 'node:zlib';
-import { fromMysqldump, isErrorNamed, sql } from 'rowback';
+import { fromMysqldump, isErrorNamed, parseConnectionUrl, sql } from 'rowback';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { checksum, clientLoad, REAL, tablesOf, workspace } from './sources-helpers.ts';
 
@@ -99,6 +100,30 @@ describe('fromMysqldump on the real MariaDB 10.11 dumps', () => {
       const meta = result.tables.find((t) => t.sourceTable === 'wp_usermeta')!;
       expect(meta.rows).toBeGreaterThan(0);
       expect(meta.rows).toBeLessThan(100);
+    } finally {
+      await ws.drop();
+    }
+  });
+
+  it('--no-create-info: takes the table definitions from a --no-data dump', async () => {
+    const ws = await workspace(inject('mysqlUrl'));
+    try {
+      const o = parseConnectionUrl(inject('mysqlUrl'));
+      const schemaOnly = execFileSync('mariadb-dump', [
+        '--no-defaults',
+        `--host=${o.host}`,
+        `--port=${o.port}`,
+        `--user=${o.user}`,
+        ...(o.password ? [`--password=${o.password}`] : []),
+        '--no-data',
+        ref.schema,
+      ]);
+      const result = await fromMysqldump(`${REAL}mysqldump-mariadb-10.11-no-create-info.sql`, {
+        tables: WP_TABLES,
+        ddl: schemaOnly,
+      }).extract(ws.context);
+      for (const t of result.tables)
+        expect([t.sourceTable, t.checksum]).toEqual([t.sourceTable, expected.get(t.sourceTable)]);
     } finally {
       await ws.drop();
     }
