@@ -53,6 +53,7 @@ export { applyWrites, type WriteOptions, type WriteResult, type WriteSpec } from
 export { restoreSqlMode, setSqlMode, useRestoreSqlMode } from './session-mode.ts';
 export { countSnapshotRows, type SnapshotTablesOptions, snapshot } from './snapshot.ts';
 export { splitScope } from './split-scope.ts';
+export { type StagedRows, type StageScopedRowsOptions, stageScopedRows } from './stage-scoped-rows.ts';
 export {
   type ColumnInfo,
   readKeyedTable,

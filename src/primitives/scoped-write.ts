@@ -5,8 +5,8 @@ import { type CountExpectation, checkGate } from './expectation.ts';
 import { childForeignKeys, type ForeignKey, parentsFirst, readForeignKeys } from './foreign-keys.ts';
 import { hashRows } from './row-hash.ts';
 import { assertNoSchemaDrift } from './schema-drift.ts';
-import { useRestoreSqlMode } from './session-mode.ts';
-import { allSame, columnList, joinOn, sameValue } from './sql-fragments.ts';
+import { setSqlMode, useRestoreSqlMode } from './session-mode.ts';
+import { allSame, columnList, deleteJoinedSql, joinOn, sameValue } from './sql-fragments.ts';
 import {
   type ColumnInfo,
   readKeyedTable,
@@ -94,7 +94,6 @@ const T = 't';
 const B = 'b';
 const S = 's';
 const K = 'k';
-const sessionsPrepared = new WeakSet<object>();
 
 /**
  * Every read inside the write transaction is a locking read. Two reasons: InnoDB refuses a consistent
@@ -130,26 +129,27 @@ export async function applyWrites(
       throw new UsageError(`table ${id} appears twice in one applyWrites call; call it once per write`);
     seen.add(id);
   }
-  if (!sessionsPrepared.has(ctx.tx)) {
-    // The session mode stays for the rest of the pinned transaction connection: zero dates must load.
-    await useRestoreSqlMode(ctx.tx);
-    sessionsPrepared.add(ctx.tx);
+  // Zero dates and AUTO_INCREMENT 0 must load as they are; the session's own mode comes back after.
+  const previousMode = await useRestoreSqlMode(ctx.tx);
+  try {
+    const prepared: Prepared[] = [];
+    for (const spec of specs) prepared.push(await prepare(ctx, spec));
+    for (const p of prepared) await capture(ctx, p);
+
+    const tables = prepared.map((p) => p.spec.table);
+    const foreignKeys = await readForeignKeys(ctx.tx, tables);
+    const byTable = (t: TableRef) => prepared.find((p) => p.spec.table === t)!;
+    const order = parentsFirst(tables, foreignKeys);
+    for (const table of [...order].reverse()) await deletePhase(ctx, byTable(table), foreignKeys);
+    for (const table of order) await updatePhase(ctx, byTable(table));
+    for (const table of order) await insertPhase(ctx, byTable(table));
+
+    const results: WriteResult[] = [];
+    for (const p of prepared) results.push(await finish(ctx, p));
+    return Object.freeze(results);
+  } finally {
+    await setSqlMode(ctx.tx, previousMode).catch(() => undefined);
   }
-  const prepared: Prepared[] = [];
-  for (const spec of specs) prepared.push(await prepare(ctx, spec));
-  for (const p of prepared) await capture(ctx, p);
-
-  const tables = prepared.map((p) => p.spec.table);
-  const foreignKeys = await readForeignKeys(ctx.tx, tables);
-  const byTable = (t: TableRef) => prepared.find((p) => p.spec.table === t)!;
-  const order = parentsFirst(tables, foreignKeys);
-  for (const table of [...order].reverse()) await deletePhase(ctx, byTable(table), foreignKeys);
-  for (const table of order) await updatePhase(ctx, byTable(table));
-  for (const table of order) await insertPhase(ctx, byTable(table));
-
-  const results: WriteResult[] = [];
-  for (const p of prepared) results.push(await finish(ctx, p));
-  return Object.freeze(results);
 }
 
 async function prepare(ctx: WriteContext, spec: WriteSpec): Promise<Prepared> {
@@ -279,7 +279,7 @@ async function capture(ctx: WriteContext, p: Prepared): Promise<void> {
       tx,
       sql.raw(`INSERT INTO ${bi} (${columnList(p.imageColumns)})
         SELECT ${columnList(p.imageColumns, T)} FROM ${live} ${scopeJoin(p, T, S, false)}
-        JOIN ${backup} ON ${pkJoin(p, T, B)} ${scopeJoin(p, B, 's2', true)}
+        JOIN ${backup} ON ${pkJoin(p, T, B)}
         WHERE NOT ${rowsSame(p, allow)} FOR UPDATE`),
     );
     p.counts.updated = await run(
@@ -296,18 +296,25 @@ async function capture(ctx: WriteContext, p: Prepared): Promise<void> {
         LEFT JOIN ${backup} ON ${pkJoin(p, T, B)} AND ${rowsSame(p, p.columns)}
         WHERE ${firstPk(B, true)} IS NULL FOR UPDATE`),
     );
-    const changed = await run(
+    // Changed rows whose key the scoped backup still has are updated in place ('u'), never deleted and
+    // re-inserted: a delete would fire ON DELETE CASCADE on their children. The rest are deleted ('d').
+    const scope = p.spec.scope!;
+    const backupPk = `${quoteId(B)}.${quoteId(p.backupName(p.pk[0]!))}`;
+    await run(
       tx,
-      sql.raw(`INSERT INTO ${keys} (${pkCols}, rb_action) SELECT ${pkCols}, 'd' FROM ${bi} FOR UPDATE`),
+      sql.raw(`INSERT INTO ${keys} (${pkCols}, rb_action)
+        SELECT ${columnList(p.pk, 'i')}, CASE WHEN ${backupPk} IS NULL THEN 'd' ELSE 'u' END
+        FROM ${bi} AS ${quoteId('i')}
+        LEFT JOIN (${backup} JOIN ${scope.table.qualified} AS ${quoteId(S)} ON ${joinOn(B, p.on.map(p.backupName), S, scope.key)})
+          ON ${joinOn('i', p.pk, B, p.pk.map(p.backupName))} FOR UPDATE`),
     );
-    // Those whose key the scoped backup still has are updated in place, never deleted and re-inserted:
-    // a delete would fire ON DELETE CASCADE on their children.
-    p.counts.updated = await run(
-      tx,
-      sql.raw(`UPDATE ${keys} AS ${quoteId(K)} JOIN ${backup} ON ${joinOn(K, p.pk, B, p.pk.map(p.backupName))}
-        ${scopeJoin(p, B, S, true)} SET ${quoteId(K)}.rb_action = 'u'`),
-    );
-    p.counts.deleted = changed - p.counts.updated;
+    const actions = await sql
+      .raw<{ u: string | number | null; d: string | number | null }>(
+        `SELECT SUM(rb_action = 'u') AS u, SUM(rb_action = 'd') AS d FROM ${keys} ${SHARED}`,
+      )
+      .execute(tx);
+    p.counts.updated = Number(actions.rows[0]?.u ?? 0);
+    p.counts.deleted = Number(actions.rows[0]?.d ?? 0);
     p.counts.inserted = await captureMissing(tx, p, live, backup, firstPk(T));
   }
   const total = p.counts.deleted + p.counts.inserted + p.counts.updated;
@@ -373,8 +380,7 @@ async function deletePhase(
   for (const fk of childForeignKeys(p.spec.table, foreignKeys)) await checkCascade(ctx, p, fk);
   const deleted = await run(
     ctx.tx,
-    sql.raw(`DELETE ${quoteId(T)} FROM ${p.spec.table.qualified} AS ${quoteId(T)}
-      JOIN ${p.keys.qualified} AS ${quoteId(K)} ON ${joinOn(T, p.pk, K, p.pk)} WHERE ${quoteId(K)}.rb_action = 'd'`),
+    sql.raw(deleteJoinedSql(p.spec.table, p.pk, p.keys, K, p.pk, `${quoteId(K)}.rb_action = 'd'`)),
   );
   if (deleted !== p.counts.deleted) {
     p.warnings.push(`expected to delete ${p.counts.deleted} row(s) of ${p.spec.table}, deleted ${deleted}`);

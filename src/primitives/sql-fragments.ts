@@ -42,3 +42,22 @@ export function sameValue(
 export function allSame(parts: readonly string[]): string {
   return parts.length === 0 ? 'TRUE' : `(${parts.join(' AND ')})`;
 }
+
+/**
+ * `DELETE <table> FROM <table> JOIN <keys> AS k ON …` with the deleted table unaliased and fully
+ * qualified: MariaDB answers "No database selected" (1046) to `DELETE t FROM db.x AS t …` on a
+ * connection without a default schema.
+ */
+export function deleteJoinedSql(
+  table: { readonly qualified: string },
+  columns: readonly string[],
+  keys: { readonly qualified: string },
+  keyAlias: string,
+  keyColumns: readonly string[],
+  where = '',
+): string {
+  const on = columns
+    .map((c, i) => `${table.qualified}.${quoteId(c)} = ${quoteId(keyAlias)}.${quoteId(keyColumns[i]!)}`)
+    .join(' AND ');
+  return `DELETE ${table.qualified} FROM ${table.qualified} JOIN ${keys.qualified} AS ${quoteId(keyAlias)} ON ${on}${where ? ` WHERE ${where}` : ''}`;
+}

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
-import { quoteId, TableRef, type Target } from '../db/index.ts';
+import { TableRef, type Target } from '../db/index.ts';
 import { UndoConflictError } from '../errors/index.ts';
 import { hashRows } from './row-hash.ts';
 import { setSqlMode, useRestoreSqlMode } from './session-mode.ts';
-import { columnList, joinOn } from './sql-fragments.ts';
+import { columnList, deleteJoinedSql } from './sql-fragments.ts';
 import type { UndoRecord } from './undo-record.ts';
 
 export interface UndoWritesOptions {
@@ -76,8 +76,7 @@ export async function undoWrites(
             forced.push(what);
           }
           const del = await sql
-            .raw(`DELETE ${quoteId('t')} FROM ${live.qualified} AS ${quoteId('t')}
-              JOIN ${keys.qualified} AS ${quoteId('k')} ON ${joinOn('t', record.primaryKey, 'k', record.primaryKey)}`)
+            .raw(deleteJoinedSql(live, record.primaryKey, keys, 'k', record.primaryKey))
             .execute(pinned);
           deleted += Number(del.numAffectedRows ?? 0n);
           const ins = await sql

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { type Kysely, sql } from 'kysely';
 import {
   type ArtifactRecord,
@@ -26,7 +27,14 @@ export interface WordPressBed {
 export async function wordpressBed(
   fixtures: readonly string[] = ['fixtures/wordpress/schema.sql'],
 ): Promise<WordPressBed> {
-  const box = await createSandbox({ url: inject('mysqlUrl') }, { fixtures });
+  const box = await createSandbox({ url: inject('mysqlUrl') });
+  // WordPress's zero-date defaults load only without NO_ZERO_DATE; like WordPress, relax the session
+  // that loads them. The primitives then run under the server's own sql_mode, however strict.
+  for (const file of fixtures) {
+    await box.load({
+      sql: `SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO';\n${await readFile(file, 'utf8')}`,
+    });
+  }
   const workspace = await openWorkspace(box.target, { schema: box.schemaName('ws') });
   const live = (table: string) => new TableRef(box.schema, table);
   const exec = async (text: string) => {

@@ -1,5 +1,6 @@
 import {
   applyWrites,
+  connect,
   ForeignKeyError,
   GateError,
   KeyConflictError,
@@ -15,8 +16,9 @@ import {
   UndoConflictError,
   undoWrites,
   upsertColumns,
+  type WriteContext,
 } from 'rowback';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { inTransaction, seedUsers, type WordPressBed, wordpressBed } from './primitives-harness.ts';
 
 let bed: WordPressBed;
@@ -142,6 +144,36 @@ describe('undo', () => {
     );
     expect(value.deleted).toBe(20);
     await undoWrites(bed.box.target, null, [JSON.parse(JSON.stringify(value.undo))]);
+    expect(await bed.checksums('wp_usermeta')).toEqual(before);
+  });
+});
+
+describe('a connection without a default schema', () => {
+  it('deletes and undoes (MariaDB refuses `DELETE alias FROM db.t AS alias` there: 1046)', async () => {
+    await using target = await connect(inject('mysqlUrl'));
+    expect(target.server.defaultSchema).toBeNull();
+    const before = await bed.checksums('wp_usermeta');
+    const result = await target.db.connection().execute(async (tx) => {
+      await sql`START TRANSACTION`.execute(tx);
+      const ctx: WriteContext = {
+        tx,
+        ddl: target.db,
+        server: target.server,
+        liveSchema: bed.box.schema,
+        workspace: bed.workspace,
+        recorder: { record: async () => undefined },
+        stepName: 'nodb',
+        mode: 'apply',
+      };
+      const purged = await purge(ctx, bed.live('wp_usermeta'), {
+        where: sql`user_id = ${3}`,
+        expect: { rows: 4 },
+      });
+      await sql`COMMIT`.execute(tx);
+      return purged;
+    });
+    expect(result.deleted).toBe(4);
+    await undoWrites(target, null, [result.undo]);
     expect(await bed.checksums('wp_usermeta')).toEqual(before);
   });
 });
