@@ -10,11 +10,11 @@ const STAND_INS: Readonly<Record<string, readonly string[]>> = {
   utf8mb4_0900_as_ci: ['utf8mb4_uca1400_nopad_as_ci'],
   utf8mb4_0900_as_cs: ['utf8mb4_uca1400_nopad_as_cs', 'utf8mb4_nopad_bin'],
   utf8mb4_0900_bin: ['utf8mb4_nopad_bin'],
-  // MariaDB on MySQL 8.
-  utf8mb4_uca1400_ai_ci: ['utf8mb4_0900_ai_ci'],
-  utf8mb4_uca1400_nopad_ai_ci: ['utf8mb4_0900_ai_ci'],
-  utf8mb4_uca1400_as_cs: ['utf8mb4_0900_as_cs'],
-  utf8mb4_uca1400_nopad_as_cs: ['utf8mb4_0900_as_cs'],
+  // MariaDB 11.x defaults (UCA 14.0) on MySQL 8 or an older MariaDB.
+  utf8mb4_uca1400_ai_ci: ['utf8mb4_0900_ai_ci', 'utf8mb4_unicode_520_ci'],
+  utf8mb4_uca1400_nopad_ai_ci: ['utf8mb4_0900_ai_ci', 'utf8mb4_unicode_520_nopad_ci'],
+  utf8mb4_uca1400_as_cs: ['utf8mb4_0900_as_cs', 'utf8mb4_bin'],
+  utf8mb4_uca1400_nopad_as_cs: ['utf8mb4_0900_as_cs', 'utf8mb4_nopad_bin'],
   utf8mb4_unicode_520_nopad_ci: ['utf8mb4_0900_ai_ci'],
   utf8mb4_nopad_bin: ['utf8mb4_0900_bin'],
   utf8mb3_uca1400_ai_ci: ['utf8mb3_unicode_520_ci'],

@@ -81,6 +81,8 @@ export class DumpSelection implements DumpHandler {
     if (version) this.serverVersion = version[1]!.trim();
     const done = /^-- Dump completed on (.*)$/.exec(line);
     if (done) this.completedAt = done[1]!.trim();
+    // --master-data=2 / --dump-slave=2 write the position as a comment.
+    this.#notePosition(line);
   }
 
   /**
@@ -167,7 +169,21 @@ export class DumpSelection implements DumpHandler {
         return;
       }
       default:
+        this.#notePosition(text.toString('latin1', 0, Math.min(text.length, 65536)));
     }
+  }
+
+  /** Binlog file/position and GTID set of the dump, from CHANGE MASTER / GTID_PURGED / gtid_slave_pos. */
+  readonly position: Record<string, string | number> = {};
+  #notePosition(text: string): void {
+    const file = /MASTER_LOG_FILE\s*=\s*'([^']*)'/i.exec(text);
+    if (file) this.position.binlogFile = file[1]!;
+    const pos = /MASTER_LOG_POS\s*=\s*(\d+)/i.exec(text);
+    if (pos) this.position.binlogPosition = Number(pos[1]);
+    const purged = /GTID_PURGED\s*=\s*(?:\/\*!\d+\s*'\+'\s*\*\/\s*)?'([^']*)'/i.exec(text);
+    if (purged) this.position.gtidPurged = purged[1]!;
+    const slavePos = /gtid_slave_pos\s*=\s*'([^']*)'/i.exec(text);
+    if (slavePos) this.position.gtidSlavePos = slavePos[1]!;
   }
 
   #checkAmbiguous(schema: string | null, table: string, offset: number): void {

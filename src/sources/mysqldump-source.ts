@@ -144,6 +144,7 @@ async function extractMysqldump(
         serverVersion: selection.serverVersion,
         database: options.database ?? tables[0]?.sourceSchema ?? selection.headerDatabase,
         dumpCompleted: selection.completedAt,
+        ...selection.position,
         rowFilter: options.rows ? Object.keys(options.rows) : [],
       }),
       ddlChanges: Object.freeze([...zone.ddlChanges]),

@@ -36,6 +36,9 @@ describe('MySQL 8 template dumps (edited by the MySQL Shell developers)', () => 
       tokenizer.end();
       const names = [...all.created.values()].map((t) => t.table);
       expect(names).toHaveLength(tables);
+      if (file.includes('8.0.40')) {
+        expect(all.position).toEqual({ gtidPurged: 'b062f2fa-b71c-11ef-bc53-d08e7912e4ee:1-61' });
+      }
       for (const name of names) {
         const selection = new DumpSelection({ tables: [name] }, MARIADB);
         const run = () => {
@@ -56,4 +59,22 @@ describe('MySQL 8 template dumps (edited by the MySQL Shell developers)', () => 
       }
     });
   }
+});
+
+describe('dump position', () => {
+  it('records the binlog position of --master-data=2 and the GTID state', () => {
+    const selection = new DumpSelection({ tables: [] }, MARIADB);
+    const tokenizer = new MysqldumpTokenizer(selection);
+    tokenizer.write(
+      Buffer.from(
+        "-- CHANGE MASTER TO MASTER_LOG_FILE='binlog.000042', MASTER_LOG_POS=1234;\nSET GLOBAL gtid_slave_pos='0-1-77';\n",
+      ),
+    );
+    tokenizer.end();
+    expect(selection.position).toEqual({
+      binlogFile: 'binlog.000042',
+      binlogPosition: 1234,
+      gtidSlavePos: '0-1-77',
+    });
+  });
 });
