@@ -181,6 +181,26 @@ describe('20261126-wpca-uid-collision on a built incident', () => {
     });
   }
 
+  it('without an operator, the apply stops at the re-import step; --resume finishes it; undo covers both runs', async () => {
+    const params = { backup: incident.backupFile, importBatch: incident.importBatch };
+    const before = await checksums(box);
+    const stopped = await box.apply(restore, params);
+    expect(stopped.status, JSON.stringify(stopped.error)).toBe('awaiting');
+    // The run is 'awaiting'; its manual step carries the error that says what to do next.
+    expect(step(stopped, 'reimport')?.error?.name).toBe('ManualStepPendingError');
+    expect(step(stopped, 'restore-users')?.status).toBe('done');
+
+    const resumed = await box.apply(restore, params, { resume: true });
+    expect(resumed.status, JSON.stringify(resumed.error)).toBe('done');
+    expect(step(resumed, 'restore-users')?.status).toBe('skipped');
+    expect(step(resumed, 'no unscoped user changed')?.rows).toBe(0);
+    expect((await userRows(box, incident.collidedUserIds)).scoped).toEqual(incident.expected.allowlist);
+
+    const undone = await box.undo(resumed.runId!);
+    expect(undone.status, JSON.stringify(undone.error)).toBe('done');
+    expect(await checksums(box)).toEqual(before);
+  });
+
   it('reads the backup from a schema on the same server, and from a standalone server', async () => {
     const base = { importBatch: incident.importBatch, backup: backupBox.schema };
     const fromSchema = await box.plan(restore, base);
