@@ -48,6 +48,7 @@ export {
   materializeScope,
   type ScopeKeys,
   type ScopeKeyValue,
+  scopeKeysInsertSql,
 } from './scope.ts';
 export { applyWrites, type WriteOptions, type WriteResult, type WriteSpec } from './scoped-write.ts';
 export { restoreSqlMode, setSqlMode, useRestoreSqlMode } from './session-mode.ts';

@@ -23,7 +23,6 @@ export function replaceChildrenSpec(
     from: options.from,
     scope: options.scope,
     on: [options.parentKey].flat(),
-    detectConflicts: true,
     options,
   };
 }

@@ -19,15 +19,12 @@ export function replaceRowsSpec(
 ): WriteSpec {
   const on = options.on === undefined ? undefined : [options.on].flat();
   const live = resolveTable(ctx.liveSchema, table);
-  const keyIsPrimary = on === undefined || on.length === 0;
   return {
     kind: 'replace-rows',
     table: live,
     from: options.from,
     scope: options.scope,
     ...(on ? { on } : {}),
-    // Matching by a non-key column (`on`) means a backup row's key may now belong to an unscoped row.
-    detectConflicts: !keyIsPrimary,
     options,
   };
 }

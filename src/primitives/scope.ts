@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { insertValuesUpsert, quoteId, type TableRef } from '../db/index.ts';
+import { type DialectInfo, insertValuesUpsert, quoteId, type TableRef } from '../db/index.ts';
 import { UsageError } from '../errors/index.ts';
 import { type CountExpectation, checkGate } from './expectation.ts';
 import { columnList } from './sql-fragments.ts';
@@ -90,7 +90,7 @@ export async function materializeScope(
       .filter((t) => t.every((v) => v !== null && v !== undefined));
     for (let i = 0; i < tuples.length; i += INSERT_BATCH) {
       const batch = tuples.slice(i, i + INSERT_BATCH);
-      const text = insertValuesUpsert(workspace.target.server, table.qualified, key, [key[0]!], batch.length);
+      const text = scopeKeysInsertSql(workspace.target.server, table, key, batch.length);
       await executeWithParams(db, text, batch.flat());
     }
   }
@@ -98,6 +98,23 @@ export async function materializeScope(
   const rows = Number(count.rows[0]?.n ?? 0);
   checkGate(name, options.expect, rows, options.hint);
   return Object.freeze({ name, table, key: Object.freeze([...key]), rows });
+}
+
+/**
+ * The batch insert of explicit scope keys: duplicates in the list collapse through ON DUPLICATE KEY
+ * (a row alias on MySQL ≥ 8.0.19, `VALUES()` on MariaDB and older MySQL), never through INSERT IGNORE,
+ * which would also swallow conversion errors.
+ *
+ * @example scopeKeysInsertSql({ flavour: 'mariadb', version: '10.11.9' }, table, ['ID'], 2)
+ * // INSERT INTO `rb_x`.`scope__u` (`ID`) VALUES (?), (?) ON DUPLICATE KEY UPDATE `ID` = VALUES(`ID`)
+ */
+export function scopeKeysInsertSql(
+  server: DialectInfo,
+  table: TableRef,
+  key: readonly string[],
+  rowCount: number,
+): string {
+  return insertValuesUpsert(server, table.qualified, key, [key[0]!], rowCount);
 }
 
 /** Runs SQL text with `?` placeholders and positional values (kysely's `sql` template needs literals). */

@@ -65,7 +65,10 @@ export interface WriteSpec {
   /** upsert-columns: the allow-list. */
   readonly columns?: readonly string[];
   readonly insertMissing?: boolean;
-  /** Refuse backup rows whose primary key belongs to an unscoped live row (replace-children). */
+  /**
+   * Refuse backup rows whose primary key belongs to an unscoped live row. Replace writes check it
+   * whenever the scope columns are not exactly the primary key (then no conflict is possible).
+   */
   readonly detectConflicts?: boolean;
   readonly options: WriteOptions;
 }
@@ -259,7 +262,10 @@ async function capture(ctx: WriteContext, p: Prepared): Promise<void> {
   const firstPk = (alias: string, backupSide = false) =>
     `${quoteId(alias)}.${quoteId(backupSide ? p.backupName(p.pk[0]!) : p.pk[0]!)}`;
 
-  if (spec.detectConflicts && from && spec.scope) await refuseConflicts(ctx, p);
+  const scopedByKey = p.on.length === p.pk.length && p.on.every((c) => p.pk.includes(c));
+  const replacing = spec.kind === 'replace-rows' || spec.kind === 'replace-children';
+  if ((spec.detectConflicts ?? (replacing && !scopedByKey)) && from && spec.scope)
+    await refuseConflicts(ctx, p);
 
   if (spec.kind === 'purge') {
     const filter = spec.scope ? sql.raw(scopeJoin(p, T, S, false)) : sql``;

@@ -6,6 +6,7 @@ import {
   parentsFirst,
   restoreSqlMode,
   type ServerInfo,
+  scopeKeysInsertSql,
   type TableMetadata,
   TableRef,
   transactionSizeLimit,
@@ -14,6 +15,7 @@ import {
 } from 'rowback';
 import { describe, expect, it } from 'vitest';
 import type { ColumnInfo, ForeignKey } from '../../src/primitives/index.ts';
+import { deleteJoinedSql } from '../../src/primitives/sql-fragments.ts';
 import { textDiff } from '../../src/primitives/value-diff.ts';
 
 describe('workspace names', () => {
@@ -171,5 +173,35 @@ describe('textDiff', () => {
     expect(diff).toContain('[-subscriber-]{+administrator+}');
     expect(diff).toContain('[-10-]{+13+}');
     expect(diff.length).toBeLessThan(before.length + 40);
+  });
+});
+
+describe('generated SQL per flavour', () => {
+  const table = new TableRef('rb_fix', 'scope__users');
+  it('collapses duplicate explicit scope keys with VALUES() on MariaDB and a row alias on MySQL 8.0.19+', () => {
+    expect(
+      scopeKeysInsertSql(
+        { flavour: 'mariadb', version: '10.11.9' },
+        table,
+        ['object_id', 'term_taxonomy_id'],
+        2,
+      ),
+    ).toBe(
+      'INSERT INTO `rb_fix`.`scope__users` (`object_id`, `term_taxonomy_id`) VALUES (?, ?), (?, ?) ON DUPLICATE KEY UPDATE `object_id` = VALUES(`object_id`)',
+    );
+    expect(scopeKeysInsertSql({ flavour: 'mysql', version: '8.4.3' }, table, ['ID'], 1)).toBe(
+      'INSERT INTO `rb_fix`.`scope__users` (`ID`) VALUES (?) AS `rb_new` ON DUPLICATE KEY UPDATE `ID` = `rb_new`.`ID`',
+    );
+    expect(scopeKeysInsertSql({ flavour: 'mysql', version: '8.0.18' }, table, ['ID'], 1)).toBe(
+      'INSERT INTO `rb_fix`.`scope__users` (`ID`) VALUES (?) ON DUPLICATE KEY UPDATE `ID` = VALUES(`ID`)',
+    );
+  });
+
+  it('deletes through a key table without aliasing the deleted table (MariaDB 1046 without a default schema)', () => {
+    const live = new TableRef('wp', 'wp_usermeta');
+    const keys = new TableRef('rb_fix', 'keys__restore__wp_usermeta');
+    expect(deleteJoinedSql(live, ['umeta_id'], keys, 'k', ['umeta_id'], "`k`.rb_action = 'd'")).toBe(
+      "DELETE `wp`.`wp_usermeta` FROM `wp`.`wp_usermeta` JOIN `rb_fix`.`keys__restore__wp_usermeta` AS `k` ON `wp`.`wp_usermeta`.`umeta_id` = `k`.`umeta_id` WHERE `k`.rb_action = 'd'",
+    );
   });
 });
