@@ -65,7 +65,7 @@ export {
 } from './table-metadata.ts';
 export { readTriggers, type TriggerInfo } from './triggers.ts';
 export type { ArtifactRecord, ArtifactRecorder, Scope, Workspace, WriteContext } from './types.ts';
-export type { TableName, UndoRecord, WriteKind } from './undo-record.ts';
+export type { TableName, UndoKind, UndoRecord, WriteKind } from './undo-record.ts';
 export { type UndoWritesOptions, type UndoWritesResult, undoWrites } from './undo-writes.ts';
 export { type UpsertColumnsWriteOptions, upsertColumns, upsertColumnsSpec } from './upsert-columns.ts';
 export { type VerifyQueryOptions, verifyQuery } from './verify-query.ts';

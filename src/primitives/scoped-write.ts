@@ -48,8 +48,13 @@ export interface WriteResult {
   readonly undo: UndoRecord;
   /** Triggers on the table; they fired for the rows changed. */
   readonly triggers: readonly TriggerInfo[];
-  /** Rows outside the scope reached by an acknowledged ON DELETE CASCADE / SET NULL (not undoable). */
+  /** Rows outside the scope reached by an acknowledged ON DELETE CASCADE / SET NULL. */
   readonly cascaded: number;
+  /**
+   * Undo records for those cascaded rows (their before-images were taken before the delete). Store
+   * them after `undo`; `undoWrites` puts them back first (it runs records in reverse).
+   */
+  readonly cascadeUndo: readonly UndoRecord[];
   readonly warnings: readonly string[];
 }
 
@@ -90,7 +95,18 @@ interface Prepared {
   readonly triggers: readonly TriggerInfo[];
   counts: { deleted: number; inserted: number; updated: number };
   cascaded: number;
+  readonly cascadeImages: CascadeImage[];
   readonly warnings: string[];
+}
+
+/** Rows of a child table an acknowledged cascade will change, copied before the parent delete. */
+interface CascadeImage {
+  readonly table: TableRef;
+  readonly pk: readonly string[];
+  readonly columns: readonly string[];
+  readonly beforeImage: TableRef;
+  readonly keys: TableRef;
+  readonly rows: number;
 }
 
 const T = 't';
@@ -217,6 +233,7 @@ async function prepare(ctx: WriteContext, spec: WriteSpec): Promise<Prepared> {
     triggers: await readTriggers(ctx.tx, spec.table),
     counts: { deleted: 0, inserted: 0, updated: 0 },
     cascaded: 0,
+    cascadeImages: [],
     warnings: [],
   };
 }
@@ -408,8 +425,13 @@ async function checkCascade(ctx: WriteContext, p: Prepared, fk: ForeignKey): Pro
   const what = `${n} row(s) of ${fk.child} (foreign key ${fk.name}, ON DELETE ${fk.onDelete}) reference rows of ${p.spec.table} this write deletes`;
   const cascades = ['CASCADE', 'SET NULL', 'SET DEFAULT'].includes(fk.onDelete);
   if (cascades && p.spec.options.allowCascade) {
+    const image = await captureCascade(ctx, p, fk);
     p.cascaded += n;
-    p.warnings.push(`${what}; the cascade changes them and undo cannot restore them`);
+    p.warnings.push(
+      image
+        ? `${what}; the cascade changes them; their prior rows are in ${image.beforeImage} and undo restores them`
+        : `${what}; the cascade changes them and, ${fk.child} having no primary key, undo cannot restore them`,
+    );
     return;
   }
   throw new ForeignKeyError(`${p.label}: ${what}, outside the scope`, {
@@ -426,6 +448,73 @@ async function checkCascade(ctx: WriteContext, p: Prepared, fk: ForeignKey): Pro
   });
 }
 
+/**
+ * Copies the child rows an acknowledged cascade is about to change into their own before-image (and
+ * their keys), so undo can put them back. One level only: a cascade that would go on into the
+ * child's own children is refused, because those rows would be lost without a trace.
+ */
+async function captureCascade(ctx: WriteContext, p: Prepared, fk: ForeignKey): Promise<CascadeImage | null> {
+  const child = await readTableMetadata(ctx.tx, fk.child);
+  if (child.primaryKey.length === 0) return null;
+  const byName = new Map(child.columns.map((c) => [c.name, c]));
+  const columns = child.columns.filter((c) => !c.generated).map((c) => c.name);
+  const name = `${ctx.stepName}__${fk.child.name}__cascade`;
+  const beforeImage = await createWorkTable(ctx.ddl, ctx.tx, ctx.workspace, {
+    prefix: 'bi',
+    name,
+    columns: columns.map((c) => byName.get(c)!),
+    primaryKey: child.primaryKey,
+  });
+  const keys = await createWorkTable(ctx.ddl, ctx.tx, ctx.workspace, {
+    prefix: 'keys',
+    name,
+    columns: child.primaryKey.map((c) => byName.get(c)!),
+    primaryKey: child.primaryKey,
+    extra: [`${quoteId('rb_action')} CHAR(1) NOT NULL`],
+  });
+  const rows = await run(
+    ctx.tx,
+    sql.raw(`INSERT INTO ${beforeImage.qualified} (${columnList(columns)})
+      SELECT ${columnList(columns, 'c')} FROM ${fk.child.qualified} AS ${quoteId('c')}
+      JOIN ${p.spec.table.qualified} AS ${quoteId(T)} ON ${joinOn('c', fk.columns, T, fk.referencedColumns)}
+      JOIN ${p.keys.qualified} AS ${quoteId(K)} ON ${joinOn(T, p.pk, K, p.pk)} AND ${quoteId(K)}.rb_action = 'd'
+      FOR UPDATE`),
+  );
+  const pk = columnList(child.primaryKey);
+  await run(
+    ctx.tx,
+    sql.raw(
+      `INSERT INTO ${keys.qualified} (${pk}, rb_action) SELECT ${pk}, 'c' FROM ${beforeImage.qualified} FOR UPDATE`,
+    ),
+  );
+  for (const grandchild of childForeignKeys(fk.child, await readForeignKeys(ctx.tx, [fk.child]))) {
+    if (!['CASCADE', 'SET NULL', 'SET DEFAULT'].includes(grandchild.onDelete) || fk.onDelete !== 'CASCADE')
+      continue;
+    const reached = await count(
+      ctx.tx,
+      sql.raw(`SELECT COUNT(*) AS n FROM ${grandchild.child.qualified} AS ${quoteId('g')}
+        JOIN ${beforeImage.qualified} AS ${quoteId('c')} ON ${joinOn('g', grandchild.columns, 'c', grandchild.referencedColumns)} ${SHARED}`),
+    );
+    if (reached > 0) {
+      throw new ForeignKeyError(
+        `${p.label}: the cascade into ${fk.child} would go on into ${reached} row(s) of ${grandchild.child} (foreign key ${grandchild.name})`,
+        {
+          hint: 'nothing was written; rowback follows one level of cascade. Write those tables in the same transaction (children are handled first) so no cascade is needed',
+          facts: {
+            table: p.spec.table.toString(),
+            child: fk.child.toString(),
+            grandchild: grandchild.child.toString(),
+            rows: reached,
+          },
+        },
+      );
+    }
+  }
+  const image = { table: fk.child, pk: child.primaryKey, columns, beforeImage, keys, rows };
+  p.cascadeImages.push(image);
+  return image;
+}
+
 async function updatePhase(ctx: WriteContext, p: Prepared): Promise<void> {
   if (p.counts.updated === 0) return;
   const targets = (p.spec.kind === 'upsert-columns' ? (p.spec.columns ?? []) : p.columns).filter(
@@ -435,8 +524,9 @@ async function updatePhase(ctx: WriteContext, p: Prepared): Promise<void> {
   const set = targets
     .map((c) => `${quoteId(T)}.${quoteId(c)} = ${quoteId(B)}.${quoteId(p.backupName(c))}`)
     .join(', ');
-  await run(
-    ctx.tx,
+  await runUnique(
+    ctx,
+    p,
     sql.raw(`UPDATE ${p.spec.table.qualified} AS ${quoteId(T)}
       JOIN ${p.keys.qualified} AS ${quoteId(K)} ON ${joinOn(T, p.pk, K, p.pk)}
       JOIN ${p.spec.from!.qualified} AS ${quoteId(B)} ON ${pkJoin(p, T, B)}
@@ -446,8 +536,9 @@ async function updatePhase(ctx: WriteContext, p: Prepared): Promise<void> {
 
 async function insertPhase(ctx: WriteContext, p: Prepared): Promise<void> {
   if (p.counts.inserted === 0) return;
-  const inserted = await run(
-    ctx.tx,
+  const inserted = await runUnique(
+    ctx,
+    p,
     sql.raw(`INSERT INTO ${p.spec.table.qualified} (${columnList(p.columns)})
       SELECT ${columnList(p.columns.map(p.backupName), B)} FROM ${p.keys.qualified} AS ${quoteId(K)}
       JOIN ${p.spec.from!.qualified} AS ${quoteId(B)} ON ${joinOn(K, p.pk, B, p.pk.map(p.backupName))}
@@ -456,6 +547,27 @@ async function insertPhase(ctx: WriteContext, p: Prepared): Promise<void> {
   if (inserted !== p.counts.inserted) {
     p.warnings.push(
       `expected to insert ${p.counts.inserted} row(s) into ${p.spec.table}, inserted ${inserted}`,
+    );
+  }
+}
+
+/**
+ * A backup row can collide with a live row of another primary key on a UNIQUE secondary key (e.g.
+ * `wp_term_taxonomy (term_id, taxonomy)`); the server refuses with 1062. Say so in rowback's terms.
+ */
+async function runUnique(ctx: WriteContext, p: Prepared, query: RawBuilder<unknown>): Promise<number> {
+  try {
+    return await run(ctx.tx, query);
+  } catch (error) {
+    if ((error as { errno?: number }).errno !== 1062) throw error;
+    const message = (error as Error).message;
+    throw new KeyConflictError(
+      `${p.label}: a backup row collides with a live row on a unique key: ${message}`,
+      {
+        cause: error,
+        hint: 'nothing was written (the transaction rolls back); the live row holding that unique value is outside what this write replaces. Widen the scope to include it, or resolve the duplicate by hand first',
+        facts: { table: p.spec.table.toString(), serverMessage: message },
+      },
     );
   }
 }
@@ -493,6 +605,49 @@ async function finish(ctx: WriteContext, p: Prepared): Promise<WriteResult> {
       checksumIs: 'hashRows of the live rows at these keys right after the write',
     },
   });
+  const cascadeUndo: UndoRecord[] = [];
+  for (const image of p.cascadeImages) {
+    const cascadeHash = await hashRows(
+      ctx.tx,
+      image.table,
+      { table: image.keys, columns: image.pk },
+      { locking: true },
+    );
+    cascadeUndo.push(
+      Object.freeze({
+        version: 1,
+        kind: 'cascade',
+        step: ctx.stepName,
+        table: Object.freeze({ schema: image.table.schema, name: image.table.name }),
+        primaryKey: image.pk,
+        columns: Object.freeze([...image.columns]),
+        beforeImage: Object.freeze({ schema: image.beforeImage.schema, name: image.beforeImage.name }),
+        keys: Object.freeze({ schema: image.keys.schema, name: image.keys.name }),
+        afterHash: cascadeHash,
+        counts: Object.freeze({ deleted: image.rows, inserted: 0, updated: 0 }),
+      }),
+    );
+    const cascadeProvenance = {
+      liveTable: image.table.toString(),
+      kind: 'cascade',
+      cascadeFrom: p.spec.table.toString(),
+      mode: ctx.mode,
+    };
+    await ctx.recorder.record(ctx.stepName, {
+      kind: 'before-image',
+      table: image.beforeImage,
+      rows: image.rows,
+      checksum: null,
+      provenance: cascadeProvenance,
+    });
+    await ctx.recorder.record(ctx.stepName, {
+      kind: 'inserted-keys',
+      table: image.keys,
+      rows: image.rows,
+      checksum: cascadeHash,
+      provenance: cascadeProvenance,
+    });
+  }
   return Object.freeze({
     kind: p.spec.kind,
     table: p.spec.table,
@@ -501,6 +656,7 @@ async function finish(ctx: WriteContext, p: Prepared): Promise<WriteResult> {
     undo,
     triggers: p.triggers,
     cascaded: p.cascaded,
+    cascadeUndo: Object.freeze(cascadeUndo),
     warnings: Object.freeze([...p.warnings]),
   });
 }

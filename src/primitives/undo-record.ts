@@ -6,15 +6,18 @@ export interface TableName {
 
 export type WriteKind = 'replace-rows' | 'replace-children' | 'upsert-columns' | 'purge';
 
+/** `cascade`: rows of a child table an acknowledged ON DELETE CASCADE / SET NULL changed. */
+export type UndoKind = WriteKind | 'cascade';
+
 /**
  * Everything `undoWrites` needs to put a write back, as plain serializable data (the ledger stores it
  * as JSON). The before-image holds the full prior rows the write changed or deleted; the keys table
- * holds the primary key of every row the write touched, with `rb_action` `d` (deleted), `u` (updated)
- * or `i` (inserted).
+ * holds the primary key of every row the write touched, with `rb_action` `d` (deleted), `u` (updated),
+ * `i` (inserted) or `c` (changed by a cascade).
  */
 export interface UndoRecord {
   readonly version: 1;
-  readonly kind: WriteKind;
+  readonly kind: UndoKind;
   readonly step: string;
   /** The live table written. */
   readonly table: TableName;

@@ -248,7 +248,7 @@ describe('foreign keys', () => {
     return materializeScope(bed.workspace, 'events', [1, 2, 4], { key: 'id', expect: { rows: 3 } });
   }
 
-  it('refuses a delete whose ON DELETE CASCADE reaches rows outside the scope, unless acknowledged', async () => {
+  it('refuses a delete whose ON DELETE CASCADE reaches rows outside the scope, unless acknowledged; undo restores cascaded rows', async () => {
     const scope = await eventTables();
     const eventsBackup = await bed.backup('ep_events');
     await bed.exec(`DELETE FROM ${eventsBackup.qualified} WHERE id = 2`);
@@ -266,7 +266,15 @@ describe('foreign keys', () => {
       replaceRows(ctx, 'ep_events', { from: eventsBackup, scope, allowCascade: true }),
     );
     expect(value.cascaded).toBe(1);
-    expect(value.warnings.join()).toMatch(/undo cannot restore them/);
+    expect(value.warnings.join()).toMatch(
+      /their prior rows are in .*bi__fix__ep_participants__cascade and undo restores them/,
+    );
+    expect(await bed.box.rows('ep_participants', { orderBy: 'id' })).toHaveLength(3);
+    expect(value.cascadeUndo.map((u) => [u.kind, u.table.name, u.counts.deleted])).toEqual([
+      ['cascade', 'ep_participants', 1],
+    ]);
+    await undoWrites(bed.box.target, null, [value.undo, ...value.cascadeUndo]);
+    expect(await bed.checksums('ep_events', 'ep_participants')).toEqual(before);
   });
 
   it('deletes children first and inserts parents first, whatever order the writes are given in', async () => {
@@ -305,6 +313,34 @@ describe('foreign keys', () => {
   });
 });
 
+describe('a cascade of more than one level', () => {
+  it('is refused even when acknowledged', async () => {
+    const a = bed.live('fk_a').qualified;
+    const b = bed.live('fk_b').qualified;
+    const c = bed.live('fk_c').qualified;
+    await bed.exec(`CREATE TABLE ${a} (id INT PRIMARY KEY)`);
+    await bed.exec(
+      `CREATE TABLE ${b} (id INT PRIMARY KEY, a_id INT NOT NULL, FOREIGN KEY (a_id) REFERENCES ${a} (id) ON DELETE CASCADE)`,
+    );
+    await bed.exec(
+      `CREATE TABLE ${c} (id INT PRIMARY KEY, b_id INT NOT NULL, CONSTRAINT c_to_b FOREIGN KEY (b_id) REFERENCES ${b} (id) ON DELETE CASCADE)`,
+    );
+    await bed.exec(`INSERT INTO ${a} VALUES (1), (2)`);
+    await bed.exec(`INSERT INTO ${b} VALUES (10, 1), (20, 2)`);
+    await bed.exec(`INSERT INTO ${c} VALUES (100, 10)`);
+    const backup = await bed.backup('fk_a');
+    await bed.exec(`DELETE FROM ${backup.qualified} WHERE id = 1`);
+    const before = await bed.checksums('fk_a', 'fk_b', 'fk_c');
+    const scope = await materializeScope(bed.workspace, 'a', [1, 2], { key: 'id' });
+    const run = inTransaction(bed, 'fk', 'apply', (ctx) =>
+      replaceRows(ctx, 'fk_a', { from: backup, scope, allowCascade: true }),
+    );
+    await expect(run).rejects.toThrow(ForeignKeyError);
+    await expect(run).rejects.toThrow(/would go on into 1 row\(s\) of .*fk_c \(foreign key c_to_b\)/);
+    expect(await bed.checksums('fk_a', 'fk_b', 'fk_c')).toEqual(before);
+  });
+});
+
 describe('triggers', () => {
   it('are reported on the write that fires them', async () => {
     const { usersBackup, scope } = await damagedWithBackup();
@@ -318,5 +354,30 @@ describe('triggers', () => {
     );
     expect(value.triggers).toEqual([{ name: 'wp_users_audit', timing: 'AFTER', event: 'UPDATE' }]);
     expect(await bed.box.rows('user_log')).toHaveLength(4);
+  });
+});
+
+describe('unique secondary keys', () => {
+  it('a backup row that collides with an unscoped live row on a UNIQUE key is a KeyConflictError', async () => {
+    const tt = bed.live('wp_term_taxonomy').qualified;
+    await bed.exec(
+      `INSERT INTO ${tt} (term_taxonomy_id, term_id, taxonomy, description) VALUES (1, 10, 'category', ''), (2, 11, 'category', '')`,
+    );
+    const backup = await bed.backup('wp_term_taxonomy');
+    // Live: term 10's category row was deleted and re-created under a new id.
+    await bed.exec(`DELETE FROM ${tt} WHERE term_taxonomy_id = 1`);
+    await bed.exec(
+      `INSERT INTO ${tt} (term_taxonomy_id, term_id, taxonomy, description) VALUES (3, 10, 'category', 'new')`,
+    );
+    const before = await bed.checksums('wp_term_taxonomy');
+    const scope = await materializeScope(bed.workspace, 'tt', [1], { key: 'term_taxonomy_id' });
+    const run = inTransaction(bed, 'tt', 'apply', (ctx) =>
+      replaceRows(ctx, 'wp_term_taxonomy', { from: backup, scope }),
+    );
+    await expect(run).rejects.toThrow(KeyConflictError);
+    await expect(run).rejects.toThrow(
+      /collides with a live row on a unique key: Duplicate entry '10-category'/,
+    );
+    expect(await bed.checksums('wp_term_taxonomy')).toEqual(before);
   });
 });
