@@ -129,6 +129,10 @@ describe('20261126-wpca-uid-collision on a built incident', () => {
     const importer = new Set<string>(IMPORTER_USER_COLUMNS);
     const conflicts = profile.columns.filter((c) => c.differing > 0 && !importer.has(c.column));
     expect(conflicts.map((c) => [c.column, c.differing])).toEqual([['user_pass', passwordResets]]);
+    // The profile itself says which columns the replace overwrites beyond the importer's allow-list.
+    expect(profile.columns.filter((c) => c.outsideAllowList).map((c) => c.column)).toEqual(['user_pass']);
+    const meta = report.driftProfiles.find((d) => d.table === 'wp_usermeta');
+    expect(meta?.differingRows).toBeGreaterThan(0);
     expect(step(report, 'meta-changed-since-backup')?.rows).toBeGreaterThan(0);
   });
 

@@ -104,7 +104,14 @@ export default defineRestore({
     // 6. Users and their meta in one transaction; the checks run inside it, before the commit.
     await r.transaction('restore-users', async (tx) => {
       if (p.strategy === 'replace') {
-        await tx.replaceRows('wp_users', { from: backupUsers, scope: users, expect: { rows: users.rows } });
+        // allowList: the plan's drift profile then shows what this replace overwrites beyond the
+        // importer's columns (legitimate changes since the backup, such as password resets).
+        await tx.replaceRows('wp_users', {
+          from: backupUsers,
+          scope: users,
+          expect: { rows: users.rows },
+          allowList: IMPORTER_USER_COLUMNS,
+        });
         await tx.replaceChildren('wp_usermeta', {
           from: backupMeta,
           parentKey: 'user_id',

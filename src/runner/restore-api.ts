@@ -47,6 +47,15 @@ export interface VerifyOptions {
   readonly expect: Expectation;
 }
 
+/**
+ * For blanket writes: the columns an allow-list restore would set instead. The plan's drift profile
+ * then marks the differing columns outside it — what this replace overwrites beyond the allow-list
+ * (legitimate changes made since the backup, typically): the replace vs allow-list decision on data.
+ */
+export interface ProfileOptions {
+  readonly allowList?: readonly string[];
+}
+
 /** A diff to verify: `tx.diff(...)` builds it; `verify` runs it and counts differing rows. */
 export interface DiffSpec {
   readonly kind: 'diff';
@@ -73,11 +82,11 @@ export interface TransactionContext {
   /** Deletes dependent rows (by `where` or `scope`); `expect` is required: a purge is never blind. */
   purge(table: string, options: PurgeWriteOptions): Promise<number>;
   /** Blanket replace: the scoped live rows become exactly the backup rows. */
-  replaceRows(table: string, options: ReplaceRowsWriteOptions): Promise<number>;
+  replaceRows(table: string, options: ReplaceRowsWriteOptions & ProfileOptions): Promise<number>;
   /** Allow-list: only `columns` are set from the backup; every other column keeps its live value. */
   upsertColumns(table: string, options: UpsertColumnsWriteOptions): Promise<number>;
   /** Child rows of the scoped parents become exactly the backup's (backup primary keys kept). */
-  replaceChildren(table: string, options: ReplaceChildrenWriteOptions): Promise<number>;
+  replaceChildren(table: string, options: ReplaceChildrenWriteOptions & ProfileOptions): Promise<number>;
   /** A check inside the transaction: in a plan it shows the post-state, before the rollback. */
   verify(name: string, check: Query | DiffSpec, options: VerifyOptions): Promise<number>;
   diff(table: string, backup: TableRef, options?: DiffOptions): DiffSpec;

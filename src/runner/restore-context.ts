@@ -1,7 +1,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { quoteQualified, TableRef } from '../db/index.ts';
-import { listArtifacts, markArtifactsDropped } from '../ledger/index.ts';
 import { ManualStepPendingError, UsageError } from '../errors/index.ts';
+import { listArtifacts, markArtifactsDropped } from '../ledger/index.ts';
 import {
   checkGate,
   countSnapshotRows,
@@ -67,11 +67,22 @@ interface ScopeDetail {
  * starts clean. Only tables the ledger records as this module's backup tables for this step: never
  * anything rowback did not create.
  */
-async function dropPreviousExtract(execution: RunExecution, workspace: Workspace, stepName: string): Promise<void> {
+async function dropPreviousExtract(
+  execution: RunExecution,
+  workspace: Workspace,
+  stepName: string,
+): Promise<void> {
   const { ledger, moduleId, target } = execution.settings;
-  const previous = await listArtifacts(ledger, { moduleId, stepName, kind: 'backup-table', schema: workspace.schema });
+  const previous = await listArtifacts(ledger, {
+    moduleId,
+    stepName,
+    kind: 'backup-table',
+    schema: workspace.schema,
+  });
   for (const artifact of previous) {
-    await sql.raw(`DROP TABLE IF EXISTS ${quoteQualified(artifact.schema_name, artifact.table_name)}`).execute(target.db);
+    await sql
+      .raw(`DROP TABLE IF EXISTS ${quoteQualified(artifact.schema_name, artifact.table_name)}`)
+      .execute(target.db);
     await markArtifactsDropped(ledger, artifact.schema_name, artifact.table_name);
   }
 }
@@ -238,7 +249,7 @@ export async function createRestoreContext(
               rows: null,
               detail: null,
               status: 'pending',
-              note: `manual: ${instructions}`,
+              note: instructions,
             };
           }
           if (settings.resumingAwaiting) {

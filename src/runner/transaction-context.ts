@@ -86,7 +86,7 @@ export function createTransactionContext(
         },
       );
     }
-    if (execution.mode === 'plan' && plan.from && scope && plan.kind !== 'replaceChildren') {
+    if (execution.mode === 'plan' && plan.from && scope) {
       execution.driftProfiles.push(
         await driftProfile(ctx.tx, settings.stepName, liveTable, plan.from, scope, on, plan.allowList),
       );
@@ -161,7 +161,7 @@ export function createTransactionContext(
         perform: () => purge(ctx, table, options),
       });
     },
-    replaceRows: (table, options) => {
+    replaceRows: (table, { allowList, ...options }) => {
       const scope = settings.resolveScope(options.scope);
       return write({
         kind: 'replaceRows',
@@ -169,7 +169,7 @@ export function createTransactionContext(
         scope,
         on: onOf(options.on),
         from: options.from,
-        allowList: null,
+        allowList: allowList ?? null,
         gate: gateOf(options.expect),
         perform: () => replaceRows(ctx, table, { ...options, scope }),
       });
@@ -187,7 +187,7 @@ export function createTransactionContext(
         perform: () => upsertColumns(ctx, table, { ...options, scope }),
       });
     },
-    replaceChildren: (table, options) => {
+    replaceChildren: (table, { allowList, ...options }) => {
       const scope = settings.resolveScope(options.scope);
       return write({
         kind: 'replaceChildren',
@@ -195,7 +195,7 @@ export function createTransactionContext(
         scope,
         on: onOf(options.parentKey),
         from: options.from,
-        allowList: null,
+        allowList: allowList ?? null,
         gate: gateOf(options.expect),
         perform: () => replaceChildren(ctx, table, { ...options, scope }),
       });
