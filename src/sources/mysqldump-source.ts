@@ -107,7 +107,7 @@ async function extractMysqldump(
       const reader = new MysqldumpTokenizer(selection);
       selection.beginDefinitions();
       try {
-        for await (const chunk of definitions.chunks()) {
+        for await (const chunk of definitions.chunks({ reuse: true })) {
           reader.write(chunk);
           await drain();
         }
@@ -118,7 +118,7 @@ async function extractMysqldump(
       }
       selection.endDefinitions();
     }
-    for await (const chunk of file.chunks()) {
+    for await (const chunk of file.chunks({ reuse: true })) {
       context.signal?.throwIfAborted();
       tokenizer.write(chunk);
       await drain();

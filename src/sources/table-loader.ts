@@ -39,7 +39,7 @@ interface ColumnType {
 
 const BINARY_TYPES =
   /^(binary|varbinary|tinyblob|blob|mediumblob|longblob|bit|geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection|geomcollection)$/;
-const SOCKET_HIGH_WATER = 16 << 20;
+const SOCKET_HIGH_WATER = 4 << 20;
 const INSERT_BATCH_BYTES = 4 << 20;
 
 /**
@@ -158,7 +158,7 @@ class LoadDataSink implements RowSink {
   }
 
   #start(): { stream: PassThrough; done: Promise<number> } {
-    const stream = new PassThrough({ highWaterMark: 4 << 20 });
+    const stream = new PassThrough({ highWaterMark: 1 << 20 });
     const done = this.#connection
       .query({ sql: this.#sql, infileStreamFactory: () => stream })
       .then(([result]) => Number((result as { affectedRows?: number }).affectedRows ?? 0));
