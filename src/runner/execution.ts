@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Target } from '../db/index.ts';
-import { UsageError } from '../errors/index.ts';
+import { isErrorNamed, UsageError } from '../errors/index.ts';
 import {
   finishStep,
   insertArtifact,
@@ -50,6 +50,8 @@ export interface ExecutionSettings {
   /** Steps that completed in the run(s) being resumed, by name. */
   readonly completed: ReadonlyMap<string, StepRow>;
   readonly onEvent: RunEventListener;
+  /** Throws unless the run still holds its module lock; called right before each commit. */
+  readonly assertLock?: () => Promise<void>;
 }
 
 /**
@@ -170,7 +172,8 @@ export class RunExecution implements ArtifactRecorder {
         seq,
         name: definition.name,
         kind: definition.kind,
-        status: 'failed',
+        // A manual step that stops the run is waiting for the operator, not broken.
+        status: isErrorNamed(error, 'ManualStepPendingError') ? 'awaiting' : 'failed',
         rows: null,
         gate: definition.gate,
         durationMs: Math.round(performance.now() - started),

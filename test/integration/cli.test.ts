@@ -176,6 +176,7 @@ describe('rowback CLI against a real server', () => {
     const first = await runCli(['apply', ID, ...common(), '--yes', '--param', 'manual=yes'], { env });
     expect(first.code, first.stderr).toBe(5);
     expect(first.stdout).toMatch(/awaits the operator/);
+    expect(first.stdout).toMatch(/\| reimport \| manual \| awaiting \|/);
     expect(await liveState()).toBe(pristine);
     const resumed = await runCli(
       ['apply', ID, ...common(), '--yes', '--param', 'manual=yes', '--resume', '--json'],
