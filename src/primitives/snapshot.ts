@@ -61,11 +61,12 @@ export async function snapshot(
     const meta = await readTableMetadata(db, table);
     const filter = filterFor(meta, options);
     const copy = await freeTable(db, workspace, options.prefix ?? `snap__${name}`, table.name);
-    await sql.raw(`CREATE TABLE ${copy.qualified} LIKE ${table.qualified}`).execute(db);
     const columns = meta.columns.filter((c) => !c.generated).map((c) => c.name);
     const rows = await db.connection().execute(async (pinned) => {
       const previous = await useRestoreSqlMode(pinned);
       try {
+        // Under the restore sql_mode too: a zero-date default is refused under NO_ZERO_DATE.
+        await sql.raw(`CREATE TABLE ${copy.qualified} LIKE ${table.qualified}`).execute(pinned);
         const result = await sql`INSERT INTO ${copy} (${sql.raw(columnList(columns))})
           SELECT ${sql.raw(columnList(columns, 't'))} FROM ${table} AS ${sql.id('t')} ${filter}`.execute(
           pinned,

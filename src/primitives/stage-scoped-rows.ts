@@ -70,7 +70,16 @@ export async function stageScopedRows(
     }
     const target = staging.table(workspaceTableName('stage', table.name));
     await sql.raw(`DROP TABLE IF EXISTS ${target.qualified}`).execute(to);
-    await sql.raw(await createTableLike(from, table, target)).execute(to);
+    const ddl = await createTableLike(from, table, target);
+    // WordPress-style zero-date defaults are refused under NO_ZERO_DATE (MySQL 8's default mode).
+    await to.connection().execute(async (pinned) => {
+      const previous = await useRestoreSqlMode(pinned);
+      try {
+        await sql.raw(ddl).execute(pinned);
+      } finally {
+        await setSqlMode(pinned, previous);
+      }
+    });
     const join = `JOIN ${scope.table.qualified} AS ${quoteId('s')} ON ${joinOn('t', on, 's', scope.key)}`;
     const columns = meta.columns.filter((c) => !c.generated).map((c) => c.name);
     const rows = await copyBatches(from, staging, table, target, meta.primaryKey, columns, join, batch);

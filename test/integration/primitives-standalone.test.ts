@@ -52,7 +52,11 @@ describe.skipIf(binary === null)('a workspace on a standalone server', () => {
     await bed.exec(`UPDATE ${meta.qualified} SET note = 0x00FF WHERE user_id = 4`);
     await bed.exec(`UPDATE ${users.qualified} SET user_registered = '0000-00-00 00:00:00' WHERE ID = 4`);
     for (const table of ['wp_users', 'wp_usermeta']) {
-      await sql.raw(await ddl(table)).execute(standalone.db);
+      const statement = await ddl(table);
+      await standalone.db.connection().execute(async (c) => {
+        await sql`SET SESSION sql_mode = ''`.execute(c);
+        await sql.raw(statement).execute(c);
+      });
       const columns = (await readTableMetadata(bed.box.target.db, bed.live(table))).columns
         .filter((c) => !c.generated)
         .map((c) => c.name);
