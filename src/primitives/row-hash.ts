@@ -31,8 +31,8 @@ export function rowFingerprintSql(alias: string, columns: readonly string[]): st
 
 /**
  * An order-independent hash of a table's rows (all columns, invisible and generated included), or of
- * the rows matching a key table: `<row count>:<32 hex digits>`. Computed on the server (BIT_XOR of the
- * row fingerprints' two halves), so it costs one scan and no transfer. The runner uses it to detect
+ * the rows matching a key table: `<row count>:<16 hex digits>`. Computed on the server (BIT_XOR of
+ * 64 bits of each row's fingerprint), so it costs one scan and no transfer. The runner uses it to detect
  * drift between plan and apply; undo uses it to see whether rows changed since a write.
  *
  * @example
@@ -49,14 +49,12 @@ export async function hashRows(
   const join = keys
     ? ` JOIN ${keys.table.qualified} AS ${quoteId('k')} ON ${joinOn('t', keys.on ?? keys.columns, 'k', keys.columns)}`
     : '';
+  // One query block (no derived table), so the locking clause is plain SQL on MySQL and MariaDB alike;
+  // 64 bits of each row's MD5, XOR-ed, plus the row count.
   const text = `SELECT COUNT(*) AS n,
-      COALESCE(BIT_XOR(CAST(CONV(SUBSTRING(h, 1, 16), 16, 10) AS UNSIGNED)), 0) AS a,
-      COALESCE(BIT_XOR(CAST(CONV(SUBSTRING(h, 17, 16), 16, 10) AS UNSIGNED)), 0) AS b
-    FROM (SELECT ${rowFingerprintSql('t', columns)} AS h FROM ${table.qualified} AS ${quoteId('t')}${join}${options.locking ? ' LOCK IN SHARE MODE' : ''}) AS x`;
-  const result = await sql
-    .raw<{ n: string | number; a: string | number; b: string | number }>(text)
-    .execute(db);
+      COALESCE(BIT_XOR(CAST(CONV(SUBSTRING(${rowFingerprintSql('t', columns)}, 1, 16), 16, 10) AS UNSIGNED)), 0) AS h
+    FROM ${table.qualified} AS ${quoteId('t')}${join}${options.locking ? ' LOCK IN SHARE MODE' : ''}`;
+  const result = await sql.raw<{ n: string | number; h: string | number }>(text).execute(db);
   const row = result.rows[0]!;
-  const hex = (v: string | number) => BigInt(v).toString(16).padStart(16, '0');
-  return `${row.n}:${hex(row.a)}${hex(row.b)}`;
+  return `${row.n}:${BigInt(row.h).toString(16).padStart(16, '0')}`;
 }
