@@ -19,6 +19,16 @@ export interface WorkspaceDdl {
   readonly columns: readonly DumpColumn[];
   /** Every change made, in words, for ExtractResult.ddlChanges. */
   readonly changes: readonly string[];
+  /**
+   * Secondary (non-unique) index clauses left out of `sql` with `deferIndexes`, to be added in one
+   * `ALTER TABLE … ADD …` after the rows are in: a sorted index build instead of one random insert per
+   * row and index, the way myloader defers indexes.
+   */
+  readonly deferredIndexes: readonly string[];
+}
+
+export interface RewriteOptions {
+  readonly deferIndexes?: boolean;
 }
 
 /** The invisible key rowback adds to a table without a primary key when the server insists on one. */
@@ -39,8 +49,10 @@ export function rewriteCreateTable(
   workspace: string,
   name: string,
   server: WorkspaceServer,
+  options: RewriteOptions = {},
 ): WorkspaceDdl {
   const changes: string[] = [];
+  const deferredIndexes: string[] = [];
   const resolved = resolveVersionedComments(statement, server);
   const parsed = parseCreateTable(resolved);
   if (!parsed) {
@@ -50,6 +62,13 @@ export function rewriteCreateTable(
   }
   const label = parsed.table;
   const items: string[] = [];
+  // The server wants an AUTO_INCREMENT column to lead some index from the start: those are never deferred.
+  const autoIncrement = new Set(
+    parsed.items
+      .map(significant)
+      .filter((sig) => sig[0]?.kind === 'ident' && sig.some((t) => isWord(t, 'AUTO_INCREMENT')))
+      .map((sig) => identName(sig[0]!).toLowerCase()),
+  );
   for (const item of parsed.items) {
     const sig = significant(item);
     if (sig.length === 0) continue;
@@ -63,7 +82,10 @@ export function rewriteCreateTable(
       );
       continue;
     }
-    items.push(joinTokens(tidySpaces(adaptTokens(item, server, label, changes))));
+    const text = joinTokens(tidySpaces(adaptTokens(item, server, label, changes)));
+    if (options.deferIndexes && isPlainIndex(sig) && !startsWithColumn(sig, autoIncrement))
+      deferredIndexes.push(text);
+    else items.push(text);
   }
   if (!parsed.hasPrimaryKey && server.requirePrimaryKey) {
     if (parsed.items.some((item) => significant(item).some((t) => isWord(t, 'AUTO_INCREMENT')))) {
@@ -80,9 +102,14 @@ export function rewriteCreateTable(
       `${label}: added invisible primary key ${ROW_ID_COLUMN} (the table has none and the server requires one)`,
     );
   }
-  const options = adaptOptions(parsed, server, label, changes);
-  const sql = `CREATE TABLE ${quoteQualified(workspace, name)} (\n  ${items.join(',\n  ')}\n)${options ? ` ${options}` : ''}`;
-  return Object.freeze({ sql, columns: parsed.columns, changes: Object.freeze(changes) });
+  const tableOptions = adaptOptions(parsed, server, label, changes);
+  const sql = `CREATE TABLE ${quoteQualified(workspace, name)} (\n  ${items.join(',\n  ')}\n)${tableOptions ? ` ${tableOptions}` : ''}`;
+  return Object.freeze({
+    sql,
+    columns: parsed.columns,
+    changes: Object.freeze(changes),
+    deferredIndexes: Object.freeze(deferredIndexes),
+  });
 }
 
 /** Parses the columns of a backup's CREATE TABLE (for LOAD DATA column lists and key positions). */
@@ -117,6 +144,18 @@ function resolveVersionedComments(statement: string, server: DialectInfo): strin
 
 function isForeignKey(sig: readonly DdlToken[]): boolean {
   return sig.some((t) => isWord(t, 'FOREIGN')) && sig.some((t) => isWord(t, 'REFERENCES'));
+}
+
+/** Whether the index's first key part is one of `columns`. */
+function startsWithColumn(sig: readonly DdlToken[], columns: ReadonlySet<string>): boolean {
+  const open = sig.findIndex((t) => t.text === '(');
+  const first = sig[open + 1];
+  return first !== undefined && columns.has(identName(first).toLowerCase());
+}
+
+/** `KEY name (…)` / `INDEX name (…)`: not primary, unique, fulltext or spatial. */
+function isPlainIndex(sig: readonly DdlToken[]): boolean {
+  return isWord(sig[0], 'KEY', 'INDEX');
 }
 
 function isFunctionalIndex(sig: readonly DdlToken[]): boolean {

@@ -85,6 +85,24 @@ describe('fromMysqldump on the real MariaDB 10.11 dumps', () => {
     }
   });
 
+  it('adds the secondary indexes after the load, as the dump defines them', async () => {
+    const ws = await workspace(inject('mysqlUrl'));
+    try {
+      await fromMysqldump(`${REAL}mysqldump-mariadb-10.11-default.sql`, { tables: ['wp_usermeta'] }).extract(
+        ws.context,
+      );
+      const indexes = await sql<{ Key_name: string; Column_name: string; Sub_part: string | null }>`
+        SHOW INDEX FROM ${sql.id(ws.schema, 'b__wp_usermeta')}`.execute(ws.target.db);
+      expect(indexes.rows.map((r) => [r.Key_name, r.Column_name, r.Sub_part])).toEqual([
+        ['PRIMARY', 'umeta_id', null],
+        ['user_id', 'user_id', null],
+        ['meta_key', 'meta_key', '191'],
+      ]);
+    } finally {
+      await ws.drop();
+    }
+  });
+
   it('a row filter keeps exactly the rows whose key is in the set', async () => {
     const ws = await workspace(inject('mysqlUrl'));
     try {

@@ -108,4 +108,24 @@ describe('rewriteCreateTable', () => {
     ]);
     expect(ddl.changes).toEqual([]);
   });
+
+  it('defers plain secondary indexes when asked, keeping primary, unique and fulltext ones', () => {
+    const ddl = rewriteCreateTable(
+      'CREATE TABLE `m` (`id` int NOT NULL, `u` int, `k` varchar(255), `t` text, PRIMARY KEY (`id`), UNIQUE KEY `u` (`u`), KEY `k` (`k`(191)), INDEX `ku` (`k`(10), `u`), FULLTEXT KEY `t` (`t`))',
+      'w',
+      'm',
+      MARIADB,
+      { deferIndexes: true },
+    );
+    expect(ddl.deferredIndexes).toEqual(['KEY `k` (`k`(191))', 'INDEX `ku` (`k`(10), `u`)']);
+    expect(ddl.sql).toContain('UNIQUE KEY `u` (`u`),\n  FULLTEXT KEY `t` (`t`)\n)');
+    const auto = rewriteCreateTable(
+      'CREATE TABLE `a` (`id` int NOT NULL, `n` int NOT NULL AUTO_INCREMENT, PRIMARY KEY (`id`), KEY `n` (`n`), KEY `x` (`id`, `n`))',
+      'w',
+      'a',
+      MARIADB,
+      { deferIndexes: true },
+    );
+    expect(auto.deferredIndexes).toEqual(['KEY `x` (`id`, `n`)']);
+  });
 });
