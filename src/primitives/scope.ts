@@ -117,18 +117,29 @@ export function scopeKeysInsertSql(
   return insertValuesUpsert(server, table.qualified, key, [key[0]!], rowCount);
 }
 
-/** Runs SQL text with `?` placeholders and positional values (kysely's `sql` template needs literals). */
+/**
+ * Runs SQL text with `?` placeholders and positional values (kysely's `sql` template needs literals).
+ * A `?` inside a backtick-quoted identifier is part of the name, not a placeholder.
+ */
 export async function executeWithParams(
   db: Kysely<any>,
   text: string,
   values: readonly unknown[],
 ): Promise<void> {
-  const parts = text.split('?');
   const pieces: RawBuilder<unknown>[] = [];
-  parts.forEach((part, i) => {
-    pieces.push(sql.raw(part));
-    if (i < parts.length - 1) pieces.push(sql`${values[i]}`);
-  });
+  let start = 0;
+  let next = 0;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '`') quoted = !quoted;
+    else if (ch === '?' && !quoted) {
+      pieces.push(sql.raw(text.slice(start, i)), sql`${values[next++]}`);
+      start = i + 1;
+    }
+  }
+  pieces.push(sql.raw(text.slice(start)));
+  if (next !== values.length) throw new UsageError(`${values.length} values for ${next} placeholders`);
   await sql.join(pieces, sql.raw('')).execute(db);
 }
 
