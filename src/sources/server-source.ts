@@ -1,6 +1,14 @@
 import type { RawBuilder } from 'kysely';
 import { createConnection } from 'mysql2';
-import { connect, poolOptions, quoteId, TableRef, type Target } from '../db/index.ts';
+import {
+  connect,
+  describeConnection,
+  parseConnectionUrl,
+  poolOptions,
+  quoteId,
+  TableRef,
+  type Target,
+} from '../db/index.ts';
 import { UsageError } from '../errors/index.ts';
 import { asSourceError, type LandingTable, LandingZone } from './landing-zone.ts';
 import { defaultLoadMethod, type LoadMethod } from './load-session.ts';
@@ -37,15 +45,13 @@ export function fromServer(url: string, options: ServerSourceOptions): Source {
   if (options.tables.length === 0) {
     throw new UsageError('fromServer needs at least one table', { hint: "pass { tables: ['wp_users'] }" });
   }
-  let description = 'server';
+  // Parsed now so a bad URL fails when the module is defined; the description never holds the password.
+  const description = `server ${describeConnection(parseConnectionUrl(url))} schema ${options.schema}`;
   return Object.freeze({
     kind: 'server' as const,
-    get description() {
-      return description;
-    },
+    description,
     extract: async (context: ExtractContext) => {
       const source = await connect(url);
-      description = `server ${source.description} schema ${options.schema}`;
       try {
         return await extractServer(source, options, context);
       } finally {

@@ -47,6 +47,14 @@ describe('fromServer and fromSchema', () => {
     });
   }
 
+  it('describes itself without the password', () => {
+    const source = fromServer('mysql://restore:s3cret-pw@10.0.0.9:3306/x', {
+      schema: 'wordpress',
+      tables: ['wp_users'],
+    });
+    expect(source.description).toBe('server mysql://restore:***@10.0.0.9:3306/x schema wordpress');
+  });
+
   it('fromServer applies a per-table where with parameters', async () => {
     const ws = await workspace(inject('mysqlUrl'));
     try {
