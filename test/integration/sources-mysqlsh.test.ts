@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { cp, mkdtemp, readdir, readFile, rename, rm, truncate, unlink } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rename, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync, zstdDecompressSync } from 'node:zlib';
 import { fromMysqlShellDump, quoteId } from 'rowback';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { checksum, clientLoad, REAL, tablesOf, workspace } from './sources-helpers.ts';
@@ -180,6 +181,85 @@ describe('fromMysqlShellDump on the real MySQL Shell 8.0.21 dumpInstance', () =>
       expect(await tablesOf(ws.target, ws.schema)).toEqual(['b__City']);
     } finally {
       await rm(copy, { recursive: true, force: true });
+      await ws.drop();
+    }
+  });
+});
+
+/**
+ * No licensed 2.0.x dump exists to copy (see MYSQLSH-DUMP-FORMAT.md), so this one is built from the
+ * 1.0.0 sample's world.City, laid out as format 2.0.1 writes it: top-level compression and
+ * primaryIndex array, gzip chunks @0 and @@1, tableRows in @.done.json.
+ */
+describe('fromMysqlShellDump on a 2.0.1-layout dump', () => {
+  it('reads gzip chunks, checks tableRows, and lands the same table as the 1.0.0 dump', async () => {
+    const ws = await workspace(inject('mysqlUrl'));
+    const dir = await mkdtemp(join(tmpdir(), 'rbt-mysqlsh-2-'));
+    try {
+      const tsv = zstdDecompressSync(await readFile(join(DIR, 'world@City@@0.tsv.zst')));
+      const half = tsv.indexOf(10, tsv.length >> 1) + 1;
+      const city = JSON.parse(await readFile(join(DIR, 'world@City.json'), 'utf8'));
+      const { compression: _c, primaryIndex: _p, ...options } = city.options;
+      const write = (file: string, value: unknown) =>
+        writeFile(
+          join(dir, file),
+          typeof value === 'string' || Buffer.isBuffer(value) ? value : JSON.stringify(value),
+        );
+      await write('@.json', {
+        dumper: 'mysqlsh Ver 8.0.43',
+        version: '2.0.1',
+        origin: 'dumpSchemas',
+        schemas: ['shop'],
+        basenames: { shop: 'shop' },
+        defaultCharacterSet: 'utf8mb4',
+        tzUtc: true,
+        serverVersion: '8.0.43',
+        binlogFile: 'binlog.000042',
+        binlogPosition: 1234,
+        gtidExecuted: 'aaaa:1-9',
+        begin: '2026-11-25 01:00:00',
+        capabilities: [],
+      });
+      await write('shop.json', { schema: 'shop', tables: ['city'], basenames: { city: 'shop@city' } });
+      await write('shop@city.json', {
+        options: { ...options, schema: 'shop', table: 'city' },
+        triggers: [],
+        includesData: true,
+        includesDdl: true,
+        extension: 'tsv.gz',
+        chunking: true,
+        compression: 'gzip',
+        primaryIndex: ['ID'],
+        partitions: [],
+        basenames: {},
+      });
+      await write('shop@city.sql', await readFile(join(DIR, 'world@City.sql')));
+      await write('shop@city@0.tsv.gz', gzipSync(tsv.subarray(0, half)));
+      await write('shop@city@@1.tsv.gz', gzipSync(tsv.subarray(half)));
+      const done = {
+        end: '2026-11-25 01:02:00',
+        dataBytes: tsv.length,
+        tableDataBytes: { shop: { city: tsv.length } },
+      };
+      await write('@.done.json', { ...done, tableRows: { shop: { city: 4079 } } });
+
+      const two = await fromMysqlShellDump(dir, { tables: ['city'] }).extract(ws.context);
+      const one = await fromMysqlShellDump(DIR, { tables: ['City'] }).extract(ws.context);
+      expect(two.tables[0]!.rows).toBe(4079);
+      expect(two.tables[0]!.checksum).toBe(one.tables[0]!.checksum);
+      expect(two.provenance).toMatchObject({
+        formatVersion: '2.0.1',
+        binlogFile: 'binlog.000042',
+        binlogPosition: 1234,
+      });
+
+      await write('@.done.json', { ...done, tableRows: { shop: { city: 4078 } } });
+      await expect(
+        fromMysqlShellDump(dir, { tables: ['city'], into: { city: 'again' } }).extract(ws.context),
+      ).rejects.toThrow(/@\.done\.json says 4078 rows, the data files hold 4079/);
+      expect(await tablesOf(ws.target, ws.schema)).toEqual(['b__City', 'b__city'].sort());
+    } finally {
+      await rm(dir, { recursive: true, force: true });
       await ws.drop();
     }
   });
