@@ -17,6 +17,10 @@ import { EXIT, EXIT_CODES_HELP, exitCodeForError } from './exit-codes.ts';
 import { collectRepeated } from './options.ts';
 
 const TARGET_HELP = `
+A restore goes: rowback new <slug> → edit and test the module → rowback plan <id> → review the plan
+(drift profile, counts, sample diffs) → rowback apply <id> → rowback status; rowback undo <run> puts
+it back, rowback gc drops expired workspace tables. rowback demo shows all of it on a built incident.
+
 The target database comes from --db or ROWBACK_DATABASE_URL, e.g.
   mysql://restore_user:secret@db.internal:3306/wordpress   (the path is the live schema)
 Passwords are never printed, logged or stored.`;
