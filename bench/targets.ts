@@ -1,0 +1,93 @@
+import type { PeerSummary } from './results.ts';
+
+/** A target of issue 8: rowback's median ÷ a baseline's median (a sum of peers for multi-statement SQL), at most `max`. */
+export interface Target {
+  readonly key: string;
+  /** rowback peers, first one measured wins. */
+  readonly lib: readonly string[];
+  /** Baseline alternatives; each alternative is a list of peers whose medians add up. */
+  readonly baseline: readonly (readonly string[])[];
+  readonly baselineName: string;
+  readonly max: number;
+}
+
+export const TARGETS: readonly Target[] = [
+  {
+    key: 'S1',
+    lib: ['lib-extract'],
+    baseline: [['mysql-pre-extracted-floor']],
+    baselineName: 'mysql < pre-cut tables',
+    max: 0.8,
+  },
+  {
+    key: 'S1gz',
+    lib: ['lib-extract-gz'],
+    baseline: [['mysql-pre-extracted-floor']],
+    baselineName: 'mysql < pre-cut tables',
+    max: 1.0,
+  },
+  {
+    key: 'S1f',
+    lib: ['lib-extract-filtered'],
+    baseline: [['mysql-pre-extracted-floor']],
+    baselineName: 'mysql < pre-cut tables',
+    max: 0.3,
+  },
+  {
+    key: 'S2r',
+    lib: ['lib-apply-replace-run', 'lib-apply-replace'],
+    baseline: [['sql-blanket-replace-1trx']],
+    baselineName: 'hand-written blanket replace',
+    max: 1.25,
+  },
+  {
+    key: 'S2a',
+    lib: ['lib-apply-allowlist-run', 'lib-apply-allowlist'],
+    baseline: [['sql-allowlist-update-users', 'sql-allowlist-update-usermeta-keys']],
+    baselineName: 'hand-written allow-list UPDATEs (users + usermeta)',
+    max: 1.25,
+  },
+  {
+    key: 'S3',
+    lib: ['lib-copy'],
+    baseline: [['mysqldump-where-in-pipe'], ['mysqldump-where-subquery-pipe']],
+    baselineName: 'mysqldump --where | mysql',
+    max: 1.0,
+  },
+  {
+    key: 'S4',
+    lib: ['lib-diff'],
+    baseline: [['sql-rowhash-join-CRC32']],
+    baselineName: 'server-side CRC32 row-hash join',
+    max: 1.2,
+  },
+];
+
+export const RSS_LIMIT_MB = 200;
+
+export interface TargetResult {
+  readonly target: Target;
+  readonly libPeer: string | null;
+  readonly libSeconds: number | null;
+  readonly baselineSeconds: number | null;
+  readonly ratio: number | null;
+}
+
+export function evaluate(target: Target, peers: ReadonlyMap<string, PeerSummary>): TargetResult {
+  const lib = target.lib.map((p) => peers.get(p)).find((p) => p !== undefined) ?? null;
+  const alternative = target.baseline.find((peerList) => peerList.every((p) => peers.has(p)));
+  const baselineSeconds = alternative ? alternative.reduce((sum, p) => sum + peers.get(p)!.seconds, 0) : null;
+  const ratio = lib && baselineSeconds ? lib.seconds / baselineSeconds : null;
+  return { target, libPeer: lib?.peer ?? null, libSeconds: lib?.seconds ?? null, baselineSeconds, ratio };
+}
+
+/** Ratio of one peer's median to another's, for the secondary targets (≥ 5× faster than …). */
+export function speedup(
+  peers: ReadonlyMap<string, PeerSummary>,
+  slow: readonly string[],
+  fast: string,
+): number | null {
+  const f = peers.get(fast);
+  if (!f || !slow.every((p) => peers.has(p))) return null;
+  return slow.reduce((sum, p) => sum + peers.get(p)!.seconds, 0) / f.seconds;
+}
