@@ -28,7 +28,8 @@ export interface UndoWritesResult {
  * (rolling back everything) unless `force`. Foreign key checks are off inside this one transaction:
  * the rows put back are exactly rows that existed together before, and a cascade must not fire.
  * The live schema of each record is the one it was written in; `liveSchema` only overrides it (for
- * undoing into a renamed schema).
+ * undoing into a renamed schema). Row data comes back byte-exactly; two things do not: triggers on
+ * the tables fire for undo's deletes and inserts, and AUTO_INCREMENT counters are not rewound.
  *
  * @example
  * await undoWrites(target, null, results.map((r) => r.undo));
@@ -55,7 +56,13 @@ export async function undoWrites(
           const live = new TableRef(liveSchema ?? record.table.schema, record.table.name);
           const keys = new TableRef(record.keys.schema, record.keys.name);
           const image = new TableRef(record.beforeImage.schema, record.beforeImage.name);
-          const now = await hashRows(pinned, live, { table: keys, columns: record.primaryKey });
+          // Locking read: the rows stay as hashed until this transaction deletes and restores them.
+          const now = await hashRows(
+            pinned,
+            live,
+            { table: keys, columns: record.primaryKey },
+            { locking: true },
+          );
           if (now !== record.afterHash) {
             const what = `${live} (step '${record.step}', ${record.kind})`;
             if (!options.force) {
