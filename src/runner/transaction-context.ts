@@ -126,7 +126,9 @@ export function createTransactionContext(
         plan.allowList,
       ]),
     );
-    state.undo.push(result.undo);
+    // Cascaded child rows (an acknowledged ON DELETE CASCADE) have their own before-images: undo
+    // replays the records newest first, so they come back after the parent rows.
+    state.undo.push(result.undo, ...result.cascadeUndo);
     for (const warning of result.warnings)
       execution.warn(`${settings.stepName}: ${plan.kind} ${plan.table}: ${warning}`);
     return result.rows;
