@@ -75,7 +75,7 @@ export async function undo(target: Target, runId: string, options: UndoOptions):
     let error: RunReport['error'] = null;
     let restored = 0;
     try {
-      const result = await undoWrites(target, target.server.defaultSchema, records, {
+      const result = await undoWrites(target, null, records, {
         force: Boolean(options.force),
       });
       restored = result.restored;
