@@ -22,7 +22,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'restores/**/*.test.ts'],
+          include: [
+            'test/integration/**/*.test.ts',
+            'test/reliability/**/*.test.ts',
+            'restores/**/*.test.ts',
+          ],
           globalSetup: ['test/setup/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,

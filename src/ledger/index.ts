@@ -7,7 +7,7 @@ export {
   type NewArtifact,
 } from './artifacts.ts';
 export { DEFAULT_CONTROL_SCHEMA, ensureLedger, LEDGER_VERSION, type Ledger } from './control-schema.ts';
-export { lockName, withLock } from './lock.ts';
+export { assertLockHeld, lockName, withLock } from './lock.ts';
 export {
   getRun,
   heartbeat,

@@ -44,3 +44,24 @@ export async function withLock<T>(
     }
   });
 }
+
+/**
+ * Throws `LockError` unless the pinned session `pinned` still holds the lock `name`. A `GET_LOCK` is
+ * freed silently when its session ends (a `KILL CONNECTION`, a network drop, `wait_timeout` on the idle
+ * pinned session), and another run may then take it: a run checks this right before each commit.
+ */
+export async function assertLockHeld(pinned: Kysely<any>, name: string): Promise<void> {
+  let why = 'another session holds it now, or none does';
+  try {
+    const result = await sql<{
+      mine: number | string | null;
+    }>`SELECT IS_USED_LOCK(${name}) = CONNECTION_ID() AS mine`.execute(pinned);
+    if (Number(result.rows[0]?.mine) === 1) return;
+  } catch (cause) {
+    why = `the session holding it ended: ${(cause as Error).message}`;
+  }
+  throw new LockError(`this run lost the lock ${name} (${why})`, {
+    hint: 'nothing of the current transaction was committed; check that no other run of the module is in progress, then continue with --resume',
+    facts: { lock: name },
+  });
+}

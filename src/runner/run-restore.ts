@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Target } from '../db/index.ts';
 import { AlreadyAppliedError, isErrorNamed, UsageError } from '../errors/index.ts';
 import {
+  assertLockHeld,
   DEFAULT_CONTROL_SCHEMA,
   ensureLedger,
   heartbeat,
@@ -177,6 +178,7 @@ async function runModule(
       retentionDays: restore.retention.days,
       completed,
       onEvent,
+      assertLock: () => assertLockHeld(pinned, lock),
     });
     for (const w of warnings) execution.warn(w);
     const planned = planRun ? plannedOperations(planRun) : null;

@@ -194,6 +194,8 @@ async function runOnce(
       operations: state.operations,
       error: null,
     };
+    // A run that lost its module lock may have a concurrent twin by now: it must not commit.
+    await execution.settings.assertLock?.();
     await execution.finishInTransaction(trx, report, detail);
     await trx.commit().execute();
     return {
