@@ -1,8 +1,9 @@
-import { Kysely, MysqlDialect } from 'kysely';
+import { CompiledQuery, Kysely, MysqlDialect } from 'kysely';
 import { createPool, type Pool, type PoolOptions } from 'mysql2';
 import { UsageError } from '../errors/index.ts';
 import { type ConnectionOptions, describeConnection, parseConnectionUrl } from './connection-url.ts';
 import { readServerInfo, type ServerInfo } from './server-info.ts';
+import { restoreSqlMode } from './sql-mode.ts';
 
 /** A live database connection pool with what rowback knows about its server. */
 export interface Target extends AsyncDisposable {
@@ -61,7 +62,20 @@ export async function connect(
 ): Promise<Target> {
   const options = typeof url === 'string' ? parseConnectionUrl(url) : Object.freeze({ ...url });
   const pool: Pool = createPool(poolOptions(options, settings));
-  const db = new Kysely<any>({ dialect: new MysqlDialect({ pool: async () => pool }) });
+  const db = new Kysely<any>({
+    dialect: new MysqlDialect({
+      pool: async () => pool,
+      // Every session rowback opens allows zero dates (WordPress's defaults and rows hold them) even
+      // on servers whose global sql_mode forbids them; strict mode stays.
+      onCreateConnection: async (connection) => {
+        const mode = await connection.executeQuery<{ mode: string }>(
+          CompiledQuery.raw('SELECT @@SESSION.sql_mode AS mode'),
+        );
+        const relaxed = restoreSqlMode(mode.rows[0]?.mode ?? '');
+        await connection.executeQuery(CompiledQuery.raw('SET SESSION sql_mode = ?', [relaxed]));
+      },
+    }),
+  });
   let server: ServerInfo;
   try {
     server = await readServerInfo(db);

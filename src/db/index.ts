@@ -21,5 +21,6 @@ export {
   readServerInfo,
   type ServerInfo,
 } from './server-info.ts';
+export { restoreSqlMode } from './sql-mode.ts';
 export { splitSqlScript } from './sql-script.ts';
 export { TableRef } from './table-ref.ts';

@@ -51,7 +51,7 @@ export {
   scopeKeysInsertSql,
 } from './scope.ts';
 export { applyWrites, type WriteOptions, type WriteResult, type WriteSpec } from './scoped-write.ts';
-export { restoreSqlMode, setSqlMode, useRestoreSqlMode } from './session-mode.ts';
+export { setSqlMode, useRestoreSqlMode } from './session-mode.ts';
 export { countSnapshotRows, type SnapshotTablesOptions, snapshot } from './snapshot.ts';
 export { splitScope } from './split-scope.ts';
 export { type StagedRows, type StageScopedRowsOptions, stageScopedRows } from './stage-scoped-rows.ts';
