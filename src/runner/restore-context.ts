@@ -63,27 +63,33 @@ interface ScopeDetail {
 }
 
 /**
- * Drops the tables an earlier run (a plan, a failed apply) extracted for this step, so the extract
- * starts clean. Only tables the ledger records as this module's backup tables for this step: never
- * anything rowback did not create.
+ * Drops the tables an earlier run (a plan, a failed or killed apply) extracted for this step, so the
+ * extract starts clean. Those are the tables the ledger records as this module's backup tables for
+ * this step, and — for an extract killed between a CREATE TABLE and its ledger record — the tables of
+ * this step's own prefix (`<step>__…`) in the workspace that no ledger entry claims for anything else.
+ * Nothing rowback did not create is ever dropped: the workspace schema is rowback's own.
  */
 async function dropPreviousExtract(
   execution: RunExecution,
   workspace: Workspace,
   stepName: string,
 ): Promise<void> {
-  const { ledger, moduleId, target } = execution.settings;
-  const previous = await listArtifacts(ledger, {
-    moduleId,
-    stepName,
-    kind: 'backup-table',
-    schema: workspace.schema,
-  });
-  for (const artifact of previous) {
-    await sql
-      .raw(`DROP TABLE IF EXISTS ${quoteQualified(artifact.schema_name, artifact.table_name)}`)
-      .execute(target.db);
-    await markArtifactsDropped(ledger, artifact.schema_name, artifact.table_name);
+  const { ledger, target } = execution.settings;
+  const recorded = await listArtifacts(ledger, { schema: workspace.schema });
+  const ours = (a: (typeof recorded)[number]) =>
+    a.module_id === execution.settings.moduleId && a.step_name === stepName && a.kind === 'backup-table';
+  const claimedElsewhere = new Set(recorded.filter((a) => !ours(a)).map((a) => a.table_name));
+  const prefix = `${identifierPart(stepName)}__`;
+  const present = await sql<{ name: string }>`
+    SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${workspace.schema}`.execute(
+    target.db,
+  );
+  const names = new Set(recorded.filter(ours).map((a) => a.table_name));
+  for (const { name } of present.rows)
+    if (name.startsWith(prefix) && !claimedElsewhere.has(name)) names.add(name);
+  for (const name of names) {
+    await sql.raw(`DROP TABLE IF EXISTS ${quoteQualified(workspace.schema, name)}`).execute(target.db);
+    await markArtifactsDropped(ledger, workspace.schema, name);
   }
 }
 
