@@ -72,5 +72,44 @@ export async function validateParams<S extends StandardSchemaV1>(
       facts: { problems },
     });
   }
+  rejectUnknownParams(restore.id, raw, result.value);
   return result.value as InferOutput<S>;
+}
+
+/**
+ * A misspelled param (`stratgy=replace`) must not silently fall back to a default: schemas that strip
+ * unknown keys (zod's default) would drop it. Every raw param must come out of validation.
+ */
+function rejectUnknownParams(moduleId: string, raw: unknown, value: unknown): void {
+  if (!raw || typeof raw !== 'object' || !value || typeof value !== 'object') return;
+  const known = Object.keys(value);
+  const unknown = Object.keys(raw).filter((k) => !(k in value));
+  if (unknown.length === 0) return;
+  const guess = (name: string) => known.find((k) => closeEnough(k.toLowerCase(), name.toLowerCase()));
+  const problems = unknown.map((name) => {
+    const suggestion = guess(name);
+    return `param '${name}' is not a param of ${moduleId}${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`;
+  });
+  throw new UsageError(problems.join('; '), {
+    hint: `its params are: ${known.join(', ') || '(none)'}`,
+    facts: { unknown },
+  });
+}
+
+/** Edit distance of at most 2: enough to catch a typo without suggesting unrelated names. */
+function closeEnough(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 2) return false;
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(
+        previous[j]! + 1,
+        row[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = row;
+  }
+  return previous[b.length]! <= 2;
 }

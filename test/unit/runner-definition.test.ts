@@ -29,6 +29,14 @@ describe('defineRestore', () => {
     expect(await validateParams(restore, { batch: 'b1', limit: '5' })).toEqual({ batch: 'b1', limit: 5 });
   });
 
+  it('refuses a misspelled or unknown param instead of falling back to its default', async () => {
+    const attempt = validateParams(restore, { batch: 'b1', limt: '5', bogus: '1' });
+    await expect(attempt).rejects.toThrow(UsageError);
+    await expect(attempt).rejects.toThrow(
+      /param 'limt' is not a param of 20261126-fix-emails \(did you mean 'limit'\?\); param 'bogus' is not a param/,
+    );
+  });
+
   it('names every bad param in a UsageError', async () => {
     const attempt = validateParams(restore, { limit: '-1' });
     await expect(attempt).rejects.toThrow(UsageError);
