@@ -17,6 +17,7 @@ export interface ConnectionOptions {
  * user and password are decoded. Bad input throws a `UsageError` that never contains the password.
  */
 export function parseConnectionUrl(url: string): ConnectionOptions {
+  assertEncodedCredentials(url);
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -31,17 +32,49 @@ export function parseConnectionUrl(url: string): ConnectionOptions {
       hint: 'use mysql://user@host:3306/schema, with :password after the user if it has one',
     });
   }
-  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  const database = decode(parsed.pathname.replace(/^\//, ''), url);
   const socketPath = parsed.searchParams.get('socket');
-  const password = decodeURIComponent(parsed.password);
+  const password = decode(parsed.password, url);
   return Object.freeze({
     host: parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
     port: parsed.port ? Number(parsed.port) : 3306,
-    user: decodeURIComponent(parsed.username) || 'root',
+    user: decode(parsed.username, url) || 'root',
     ...(password ? { password } : {}),
     ...(database ? { database } : {}),
     ...(socketPath ? { socketPath } : {}),
   });
+}
+
+const PERCENT_HINT =
+  'percent-encode special characters in the user and password: @ → %40, # → %23, ? → %3F, / → %2F, % → %25, : → %3A';
+
+/**
+ * A raw `@`, `#`, `?` or `/` in a password makes the URL parser split the URL in the wrong place, and
+ * then part of the password would show up as the host in messages. Refuse those URLs up front.
+ */
+function assertEncodedCredentials(url: string): void {
+  const rest = url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  const at = rest.lastIndexOf('@');
+  if (at === -1) return;
+  const credentials = rest.slice(0, at);
+  if (/[@#?/]/.test(credentials)) {
+    // The URL itself is not shown: with a raw '@' in the password, no redaction can tell where it ends.
+    throw new UsageError(
+      `the user or password in the connection URL to ${rest.slice(at + 1)} has a character that must be percent-encoded`,
+      { hint: PERCENT_HINT },
+    );
+  }
+}
+
+function decode(text: string, url: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch (cause) {
+    throw new UsageError(`the connection URL has a broken %-escape: ${redactUrl(url)}`, {
+      cause,
+      hint: PERCENT_HINT,
+    });
+  }
 }
 
 /** Builds a URL from options, password included: for handing a server to another process only. */

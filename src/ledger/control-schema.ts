@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { assertIdentifier, quoteId, type Target } from '../db/index.ts';
-import { RowbackError } from '../errors/index.ts';
+import { RowbackError, UsageError } from '../errors/index.ts';
 import type { LedgerDatabase } from './tables.ts';
 
 export const DEFAULT_CONTROL_SCHEMA = 'rowback';
@@ -106,6 +106,33 @@ export async function ensureLedger(target: Target, schema = DEFAULT_CONTROL_SCHE
     if ((await readVersion(target, schema)) !== LEDGER_VERSION) throw error;
   }
   return ledger;
+}
+
+/**
+ * Opens an existing ledger without creating or changing anything, for read-only commands (`status`,
+ * `render`) and for commands that only act on what a ledger records (`gc`, `undo`).
+ */
+export async function openLedger(target: Target, schema = DEFAULT_CONTROL_SCHEMA): Promise<Ledger> {
+  assertIdentifier(schema, 'control schema');
+  const version = await readVersion(target, schema);
+  if (version === 0) {
+    throw new UsageError(`there is no rowback ledger in schema ${schema} on ${target.description}`, {
+      hint: 'check --control-schema (or ROWBACK_CONTROL_SCHEMA); a ledger is created by the first plan or apply',
+      facts: { controlSchema: schema },
+    });
+  }
+  if (version !== LEDGER_VERSION) {
+    throw new RowbackError(
+      `control schema ${schema} is at version ${version}, this rowback reads version ${LEDGER_VERSION}`,
+      {
+        hint:
+          version > LEDGER_VERSION
+            ? 'upgrade rowback'
+            : 'run a plan with this rowback once to migrate the ledger',
+      },
+    );
+  }
+  return Object.freeze({ schema, db: target.db.withSchema(schema) as Kysely<LedgerDatabase> });
 }
 
 async function migrate(target: Target, schema: string, from: number): Promise<void> {

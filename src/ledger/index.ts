@@ -6,7 +6,13 @@ export {
   markArtifactsDropped,
   type NewArtifact,
 } from './artifacts.ts';
-export { DEFAULT_CONTROL_SCHEMA, ensureLedger, LEDGER_VERSION, type Ledger } from './control-schema.ts';
+export {
+  DEFAULT_CONTROL_SCHEMA,
+  ensureLedger,
+  LEDGER_VERSION,
+  type Ledger,
+  openLedger,
+} from './control-schema.ts';
 export { assertLockHeld, lockName, withLock } from './lock.ts';
 export {
   getRun,

@@ -3,9 +3,9 @@ import { quoteId, quoteQualified, type Target } from '../db/index.ts';
 import {
   type ArtifactRow,
   DEFAULT_CONTROL_SCHEMA,
-  ensureLedger,
   listArtifacts,
   markArtifactsDropped,
+  openLedger,
 } from '../ledger/index.ts';
 import { moduleLocked } from './lock-state.ts';
 import { WORKSPACE_MARKER } from './restore-context.ts';
@@ -39,7 +39,7 @@ export interface GcResult {
  * progress (their lock is held). Every drop is recorded in the ledger.
  */
 export async function gc(target: Target, options: GcOptions = {}): Promise<GcResult> {
-  const ledger = await ensureLedger(target, options.controlSchema ?? DEFAULT_CONTROL_SCHEMA);
+  const ledger = await openLedger(target, options.controlSchema ?? DEFAULT_CONTROL_SCHEMA);
   const expiredRows = await listArtifacts(ledger, { expired: true });
   // A table re-created by a later run (the same extract in plan and apply) has a newer artifact that
   // has not expired yet: it stays until every artifact naming it has expired.

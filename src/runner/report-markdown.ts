@@ -22,7 +22,14 @@ export function renderReportMarkdown(report: RunReport): string {
     '',
   );
   if (report.resumedFrom) out.push(`Resumed from run ${report.resumedFrom}.`, '');
-  if (report.forced) out.push('Forced: the module had been applied before.', '');
+  if (report.forced) {
+    out.push(
+      report.mode === 'undo'
+        ? 'Forced: rows changed after the run were overwritten.'
+        : 'Forced: the module had been applied before.',
+      '',
+    );
+  }
   out.push('## Steps', '', stepsTable(report.steps), '');
   const operations = report.steps.flatMap((s) =>
     s.operations.map((op) => [
@@ -47,7 +54,7 @@ export function renderReportMarkdown(report: RunReport): string {
       '',
     );
   }
-  for (const tx of report.transactions) {
+  for (const tx of report.mode === 'undo' ? [] : report.transactions) {
     out.push(
       `Transaction **${tx.name}**: ~${tx.estimatedBytes} bytes${tx.limitBytes ? ` (limit ${tx.limitBytes})` : ''}, ${tx.atomic ? 'atomic' : `NOT atomic: ${tx.chunksCommitted}/${tx.chunks} chunks committed`}.`,
     );

@@ -1,5 +1,5 @@
 import type { Target } from '../db/index.ts';
-import { DEFAULT_CONTROL_SCHEMA, ensureLedger, listRuns, type RunStatus } from '../ledger/index.ts';
+import { DEFAULT_CONTROL_SCHEMA, listRuns, openLedger, type RunStatus } from '../ledger/index.ts';
 import { moduleLocked } from './lock-state.ts';
 
 export interface RunSummary {
@@ -26,7 +26,7 @@ export interface StatusOptions {
 /** Runs from the ledger, newest first, with dead `running` runs shown as `interrupted`. */
 export async function status(target: Target, options: StatusOptions = {}): Promise<RunSummary[]> {
   const controlSchema = options.controlSchema ?? DEFAULT_CONTROL_SCHEMA;
-  const ledger = await ensureLedger(target, controlSchema);
+  const ledger = await openLedger(target, controlSchema);
   const runs = await listRuns(ledger, {
     ...(options.moduleId ? { moduleId: options.moduleId } : {}),
     limit: options.limit ?? 50,

@@ -3,11 +3,11 @@ import type { Target } from '../db/index.ts';
 import { UsageError } from '../errors/index.ts';
 import {
   DEFAULT_CONTROL_SCHEMA,
-  ensureLedger,
   getRun,
   insertRun,
   listRuns,
   listSteps,
+  openLedger,
   type RunRow,
   updateRun,
   withLock,
@@ -34,10 +34,17 @@ export interface UndoOptions {
  * const report = await undo(target, '42', { confirm: true });
  */
 export async function undo(target: Target, runId: string, options: UndoOptions): Promise<RunReport> {
-  const ledger = await ensureLedger(target, options.controlSchema ?? DEFAULT_CONTROL_SCHEMA);
+  const ledger = await openLedger(target, options.controlSchema ?? DEFAULT_CONTROL_SCHEMA);
   const run = await getRun(ledger, runId);
-  if (run?.mode !== 'apply') {
-    throw new UsageError(`run ${runId} is not an apply run`, { hint: 'see `rowback status` for run ids' });
+  if (!run) {
+    throw new UsageError(`there is no run ${runId} in the ledger ${ledger.schema}`, {
+      hint: 'see `rowback status` for run ids',
+    });
+  }
+  if (run.mode !== 'apply') {
+    throw new UsageError(`run ${runId} is a ${run.mode} run; only apply runs can be undone`, {
+      hint: 'see `rowback status` for run ids',
+    });
   }
   const fingerprint = targetFingerprint(target);
   if (options.confirm !== true && !(await options.confirm(fingerprint))) {

@@ -32,6 +32,22 @@ describe('connection URLs', () => {
     expect(redactUrl('mysql://nopass@db/wp')).toBe('mysql://nopass@db/wp');
   });
 
+  it('refuses raw @ # ? / and broken escapes in credentials, naming the fix and never the password', () => {
+    for (const url of [
+      'mysql://u:Pa@ss#wo/rd@127.0.0.1:3306/x',
+      'mysql://u:Se?cret@h/wp',
+      'mysql://u:Pa%ZZss@h/wp',
+    ]) {
+      expect(() => parseConnectionUrl(url)).toThrow(/percent-encode/);
+      try {
+        parseConnectionUrl(url);
+      } catch (error) {
+        expect((error as Error).message).not.toMatch(/ss#wo|Se\?cret|Pa%ZZ/);
+      }
+    }
+    expect(parseConnectionUrl('mysql://u:Pa%40ss%23w@h/wp').password).toBe('Pa@ss#w');
+  });
+
   it('rejects other schemes and garbage without echoing the password', () => {
     expect(() => parseConnectionUrl('postgres://u:topsecret@h/db')).toThrow(UsageError);
     try {

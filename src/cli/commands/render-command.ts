@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors/index.ts';
-import { DEFAULT_CONTROL_SCHEMA, ensureLedger, getRun, listRuns } from '../../ledger/index.ts';
+import { DEFAULT_CONTROL_SCHEMA, getRun, listRuns, openLedger } from '../../ledger/index.ts';
 import { loadModule } from '../../runner/module-loader.ts';
 import { renderRunbook } from '../../runner/render-runbook.ts';
 import type { RunReport } from '../../runner/report.ts';
@@ -21,7 +21,7 @@ export async function renderCommand(
   if (flags.db ?? io.env.ROWBACK_DATABASE_URL) {
     const target = await openTarget(flags, io);
     try {
-      const ledger = await ensureLedger(
+      const ledger = await openLedger(
         target,
         controlSchemaOf(flags, io).controlSchema ?? DEFAULT_CONTROL_SCHEMA,
       );
