@@ -82,14 +82,19 @@ export async function gc(target: Target, options: GcOptions = {}): Promise<GcRes
       kept.push({ ...item, reason: 'a run of this module is in progress' });
       continue;
     }
-    const live = await recordedLiveTables(target, ledger.schema, artifact.schema_name);
-    const present = await tablesIn(target, artifact.schema_name);
+    // In a dry run the expired tables are still there; count them as dropped, as the real run would.
+    const wouldDrop = options.dryRun
+      ? tables.filter((t) => t.schema_name === artifact.schema_name).length
+      : 0;
+    const live = (await recordedLiveTables(target, ledger.schema, artifact.schema_name)) - wouldDrop;
+    const present = (await tablesIn(target, artifact.schema_name)) - wouldDrop;
     if (live > 0 || present > 0) {
       kept.push({
         ...item,
         reason: `the schema still holds ${present} table(s), ${live} of them not yet expired`,
       });
-    } else if (!options.dryRun) {
+    } else if (options.dryRun) {
+    } else {
       await sql.raw(`DROP DATABASE IF EXISTS ${quoteId(artifact.schema_name)}`).execute(target.db);
       await markArtifactsDropped(ledger, artifact.schema_name, WORKSPACE_MARKER);
       dropped.push(item);

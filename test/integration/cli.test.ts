@@ -208,6 +208,10 @@ describe('rowback CLI against a real server', () => {
     await box.load({ sql: `CREATE TABLE \`${box.workspaceSchema}\`.operator_notes (id INT PRIMARY KEY)` });
     const dry = await runCli(['gc', '--control-schema', box.controlSchema, '--dry-run', '--json'], { env });
     expect(JSON.parse(dry.stdout).dropped).toEqual([]);
+    // The dry run says what the real run will do: the schema is kept only for the operator's table.
+    expect(JSON.parse(dry.stdout).kept.map((k: { reason: string }) => k.reason)).toEqual([
+      'the schema still holds 1 table(s), 0 of them not yet expired',
+    ]);
     const gc = await runCli(['gc', '--control-schema', box.controlSchema, '--json'], { env });
     const result = JSON.parse(gc.stdout);
     expect(result.dropped.length).toBeGreaterThan(3);

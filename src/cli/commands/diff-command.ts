@@ -43,7 +43,7 @@ export async function diffCommand(left: string, right: string, flags: DiffFlags,
       return EXIT.ok;
     }
     const out = [
-      `${l} vs ${r} (key ${result.key.join(', ')}): ${result.changed} changed, ${result.onlyLeft} only in ${l.name}, ${result.onlyRight} only in ${r.name}`,
+      `${l} vs ${r} (key ${result.key.join(', ')}): ${result.changed} changed, ${result.onlyLeft} only in ${l}, ${result.onlyRight} only in ${r}`,
       '',
       table(
         ['column', 'rows differing'],
