@@ -52,6 +52,21 @@ export async function moduleChecksum(dir: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Imports a module file; a failure names the file and says what usually fixes it. */
+async function importModule(file: string): Promise<{ default?: RestoreModule }> {
+  try {
+    return (await import(pathToFileURL(file).href)) as { default?: RestoreModule };
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    const hint = /Cannot find (package|module) 'rowback/.test(message)
+      ? 'install rowback (and the params validator, e.g. zod) in the project that holds restores/; its package.json needs "type": "module"'
+      : /NODE_MODULES_TYPE_STRIPPING/.test(message)
+        ? 'Node does not strip types under node_modules: keep restore modules in your own project folder'
+        : 'fix the module, then run `rowback list` to check it loads';
+    throw new UsageError(`cannot load restore module ${file}: ${message}`, { cause, hint });
+  }
+}
+
 /**
  * Imports `restores/<id>/index.ts` (Node strips the types; no build step) and checks that its default
  * export is a `defineRestore` result whose id equals the folder name.
@@ -64,7 +79,7 @@ export async function loadModule(restoresDir: string, id: string): Promise<Loade
       hint: known.length ? `known modules: ${known.join(', ')}` : 'create one with `rowback new <slug>`',
     });
   }
-  const imported = (await import(pathToFileURL(entry.entry).href)) as { default?: RestoreModule };
+  const imported = await importModule(entry.entry);
   const restore = imported.default;
   if (!restore || typeof restore.run !== 'function' || typeof restore.id !== 'string') {
     throw new UsageError(`${entry.entry} does not export default defineRestore({...})`);

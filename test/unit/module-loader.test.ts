@@ -20,6 +20,8 @@ beforeAll(async () => {
   await mkdir(join(dir, '20261128-wrong-id'), { recursive: true });
   await writeFile(join(dir, '20261128-wrong-id', 'index.ts'), moduleSource('20261128-other'));
   await mkdir(join(dir, 'not-a-module'), { recursive: true });
+  await mkdir(join(dir, '20261129-syntax-error'), { recursive: true });
+  await writeFile(join(dir, '20261129-syntax-error', 'index.ts'), 'export default defineRestore({ id: ;\n');
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -29,6 +31,7 @@ describe('module loading', () => {
       '20261126-first',
       '20261127-second',
       '20261128-wrong-id',
+      '20261129-syntax-error',
     ]);
   });
 
@@ -40,7 +43,10 @@ describe('module loading', () => {
 
   it('refuses a module whose id is not its folder name, and names unknown modules', async () => {
     await expect(loadModule(dir, '20261128-wrong-id')).rejects.toThrow(/declares id "20261128-other"/);
-    await expect(loadModule(dir, '20261129-missing')).rejects.toThrow(/known modules: 20261126-first/);
+    await expect(loadModule(dir, '20261130-missing')).rejects.toThrow(/known modules: 20261126-first/);
+    await expect(loadModule(dir, '20261129-syntax-error')).rejects.toThrow(
+      /cannot load restore module .*20261129-syntax-error\/index\.ts/,
+    );
   });
 
   it('checksums source files but not the rendered README or tests', async () => {
