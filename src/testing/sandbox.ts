@@ -10,6 +10,7 @@ import {
   splitSqlScript,
   type Target,
 } from '../db/index.ts';
+import { UsageError } from '../errors/index.ts';
 import type { RestoreModule } from '../runner/define-restore.ts';
 import type { RunReport } from '../runner/report.ts';
 import { type ApplyOptions, apply, plan, type RunOptions } from '../runner/run-restore.ts';
@@ -61,6 +62,11 @@ export async function createSandbox(
   server: MysqlServer | { readonly url: string },
   options: SandboxOptions = {},
 ): Promise<Sandbox> {
+  if (typeof server?.url !== 'string' || server.url === '') {
+    throw new UsageError('createSandbox needs a server with a url', {
+      hint: "start one with `const server = await startMysql()` (from 'rowback/testing') and pass it",
+    });
+  }
   const id = randomBytes(4).toString('hex');
   const prefix = options.prefix ?? 'rbt';
   const schema = `${prefix}_${id}`;

@@ -41,15 +41,18 @@ export default defineRestore({
 
 /** The test `rowback new` writes next to the module; it passes as generated. */
 export function moduleTestTemplate(id: string): string {
-  return `import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { createSandbox, type Sandbox } from 'rowback/testing';
+  return `import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createSandbox, type MysqlServer, type Sandbox, startMysql } from 'rowback/testing';
 import restore from './index.ts';
 
+let server: MysqlServer;
 let box: Sandbox;
 let backupSchema: string;
 
 beforeAll(async () => {
-  box = await createSandbox({ url: inject('mysqlUrl') });
+  // A real server from the provider chain: ROWBACK_TEST_DATABASE_URL, a container, or a local mysqld.
+  server = await startMysql();
+  box = await createSandbox(server);
   // The table as WordPress creates it (with WordPress's lax session sql_mode, which allows its zero
   // dates); replace with your own schema fixture: createSandbox(server, { fixtures: ['schema.sql'] }).
   await box.load({
@@ -75,8 +78,11 @@ beforeAll(async () => {
   await box.load({ sql: \`INSERT INTO \\\`\${backupSchema}\\\`.wp_users SELECT * FROM wp_users\` });
   // The incident: a bad import overwrote user 2.
   await box.load({ sql: "UPDATE wp_users SET user_email = 'wrong@example.org', display_name = 'Wrong' WHERE ID = 2" });
+}, 180_000);
+afterAll(async () => {
+  await box?.drop();
+  await server?.stop();
 });
-afterAll(async () => box?.drop());
 
 it('${id}: plan changes nothing, apply restores, undo puts the damage back', async () => {
   const damaged = await box.checksum('wp_users');
