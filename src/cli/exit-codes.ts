@@ -10,6 +10,8 @@ export const EXIT = Object.freeze({
   awaitingManualStep: 5,
   alreadyApplied: 6,
   driftSincePlan: 7,
+  /** 128 + SIGINT, as shells report a Ctrl-C. */
+  interrupted: 130,
 });
 
 export const EXIT_CODES_HELP = `Exit codes:
@@ -20,7 +22,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   4  lock held: another run of this module is in progress
   5  awaiting a manual step: do it, then run again with --resume
   6  already applied: undo it first, or pass --force
-  7  live rows changed since the plan: run plan again`;
+  7  live rows changed since the plan: run plan again
+130  interrupted (Ctrl-C): see \`rowback status\`, then apply --resume`;
 
 /** The exit code for an error (thrown, or the error of a failed run report). */
 export function exitCodeFor(errorName: string | undefined): number {

@@ -276,6 +276,17 @@ describe('rowback CLI against a real server', () => {
     }
   });
 
+  it('says what state things are in when interrupted with Ctrl-C (exit 130)', async () => {
+    const damaged = await liveState();
+    const child = startCli(['apply', ID, ...common(), '--yes'], { env });
+    await child.waitForStderr(/scope damaged-users/);
+    child.kill('SIGINT');
+    const result = await child.done;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toMatch(/interrupted\. An open transaction is rolled back by the server.*--resume/);
+    expect([damaged, pristine]).toContain(await liveState());
+  });
+
   it('answers bad input with a usage error naming the fix', async () => {
     const { ROWBACK_PARAM_backupSchema: _omitted, ...withoutParam } = env;
     const missing = await runCli(['plan', ID, ...common()], { env: withoutParam });

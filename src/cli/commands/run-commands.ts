@@ -80,6 +80,17 @@ async function runCommand(id: string, flags: RunFlags, io: CliIo, runner: Runner
   const params = await collectParams(flags, io);
   const target = await openTarget(flags, io);
   const progress = progressReporter(io, Boolean(flags.quiet || flags.json));
+  // Ctrl-C ends the process: the server rolls back an open transaction when the session ends, and the
+  // ledger then shows the run interrupted. Say so, so the operator knows what state things are in.
+  const onInterrupt = () => {
+    progress.stop();
+    writeLine(
+      io.stderr,
+      `rowback: interrupted. An open transaction is rolled back by the server; committed steps stay. See \`rowback status ${id}\`, then \`rowback apply ${id} --resume\`.`,
+    );
+    process.exit(EXIT.interrupted);
+  };
+  process.once('SIGINT', onInterrupt);
   try {
     const report = await runner(target, loaded.restore, params, {
       checksum: loaded.checksum,
@@ -93,6 +104,7 @@ async function runCommand(id: string, flags: RunFlags, io: CliIo, runner: Runner
     if (report.status === 'awaiting') return EXIT.awaitingManualStep;
     return exitCodeFor(report.error?.name);
   } finally {
+    process.off('SIGINT', onInterrupt);
     progress.stop();
     await target.close();
   }
