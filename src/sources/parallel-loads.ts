@@ -1,4 +1,8 @@
+import { setTimeout } from 'node:timers/promises';
 import type { RowSink } from './table-loader.ts';
+
+/** How long an abort waits for loads to settle after their connections were destroyed. */
+const ABORT_WAIT_MS = 10_000;
 
 /**
  * Loads that were fed completely and are finishing on the server while the reader moves on to the next
@@ -43,6 +47,11 @@ export class ParallelLoads {
 
   async abort(): Promise<void> {
     await Promise.all([...this.#open].map((sink) => sink.abort().catch(() => undefined)));
-    await Promise.allSettled(this.#running);
+    // The sinks settle their own queries when aborted; the bound is a safety net, because a load that
+    // never settles must not turn a failed extract into a hang.
+    await Promise.race([
+      Promise.allSettled(this.#running),
+      setTimeout(ABORT_WAIT_MS, undefined, { ref: false }),
+    ]);
   }
 }

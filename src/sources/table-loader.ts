@@ -117,6 +117,9 @@ class LoadDataSink implements RowSink {
   #stream: PassThrough | null = null;
   #done: Promise<number> | null = null;
   #failure: unknown = null;
+  /** Settles a LOAD DATA that `abort()` cut off: mysql2 never settles a query on a destroyed connection. */
+  readonly #aborted = Promise.withResolvers<never>();
+  #wasAborted = false;
   #bytes = 0;
   #rowsSent = 0;
   #affected = 0;
@@ -159,9 +162,10 @@ class LoadDataSink implements RowSink {
 
   #start(): { stream: PassThrough; done: Promise<number> } {
     const stream = new PassThrough({ highWaterMark: 1 << 20 });
-    const done = this.#connection
+    const query = this.#connection
       .query({ sql: this.#sql, infileStreamFactory: () => stream })
       .then(([result]) => Number((result as { affectedRows?: number }).affectedRows ?? 0));
+    const done = Promise.race([query, this.#aborted.promise]);
     done.catch((error: unknown) => {
       this.#failure ??= error;
       stream.destroy();
@@ -223,15 +227,19 @@ class LoadDataSink implements RowSink {
     } catch (error) {
       throw loadError(this.#spec, error);
     } finally {
-      await this.#connection.end().catch(() => undefined);
+      // end() on a destroyed connection never settles either.
+      if (!this.#wasAborted) await this.#connection.end().catch(() => undefined);
     }
   }
 
   async abort(): Promise<void> {
     // Destroy the connection first: a server in the middle of LOAD DATA LOCAL waits for the rest of the
     // file until net_read_timeout, and the table it holds could not be dropped meanwhile.
+    this.#wasAborted = true;
     this.#connection.destroy();
     this.#stream?.destroy();
+    this.#aborted.promise.catch(() => undefined);
+    this.#aborted.reject(new SourceError(`loading ${this.#spec.table} was aborted`));
   }
 }
 
