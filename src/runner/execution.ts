@@ -64,6 +64,8 @@ export class RunExecution implements ArtifactRecorder {
   readonly transactions: TransactionReport[] = [];
   readonly driftProfiles: DriftProfileReport[] = [];
   readonly warnings: string[] = [];
+  /** Where each extract's backup came from (file, dump time, GTID set, binlog position…), by step. */
+  readonly provenance: Record<string, unknown> = {};
   #seq = 0;
   readonly #names = new Set<string>();
 

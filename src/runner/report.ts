@@ -111,6 +111,8 @@ export const runReportSchema = z.object({
   transactions: z.array(transactionReport),
   driftProfiles: z.array(driftProfile),
   warnings: z.array(z.string()),
+  /** Provenance of each extracted backup, by extract step: file, dump time, GTID set, binlog position… */
+  backups: z.record(z.string(), z.unknown()),
   error: errorReport.nullable(),
 });
 

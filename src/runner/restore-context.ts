@@ -154,6 +154,7 @@ export async function createRestoreContext(
             provenance: { ...result.provenance, source: source.description },
             ddlChanges: result.ddlChanges,
           };
+          execution.provenance[name] = detail.provenance;
           return {
             result: backupFromDetail(name, detail),
             rows: result.tables.reduce((sum, t) => sum + t.rows, 0),
@@ -161,7 +162,10 @@ export async function createRestoreContext(
             note: `${result.tables.length} table(s) from ${source.description}`,
           };
         },
-        restore: (detail) => backupFromDetail(name, detail as ExtractDetail),
+        restore: (detail) => {
+          execution.provenance[name] = (detail as ExtractDetail).provenance;
+          return backupFromDetail(name, detail as ExtractDetail);
+        },
       }),
 
     scope: (name, query, options: ScopeOptions) =>

@@ -226,6 +226,7 @@ async function runModule(
       transactions: execution.transactions,
       driftProfiles: execution.driftProfiles,
       warnings: execution.warnings,
+      backups: execution.provenance,
       error,
     };
     await updateRun(ledger, runId, {
@@ -233,6 +234,7 @@ async function runModule(
       finished: true,
       errorJson: error ? JSON.stringify(error) : null,
       reportJson: JSON.stringify(report),
+      provenanceJson: Object.keys(execution.provenance).length ? JSON.stringify(execution.provenance) : null,
     });
     return Object.freeze(report);
   });

@@ -134,6 +134,7 @@ export async function undo(target: Target, runId: string, options: UndoOptions):
       ],
       driftProfiles: [],
       warnings: [],
+      backups: {},
       error,
     };
     await updateRun(ledger, undoRunId, {

@@ -122,6 +122,13 @@ describe('rowback CLI against a real server', () => {
     const applied = await runCli(['apply', ID, ...common(), '--yes', '--json'], { env });
     expect(applied.code, applied.stderr + applied.stdout.slice(-3000)).toBe(0);
     const report = runReportSchema.parse(JSON.parse(applied.stdout));
+    expect(report.backups).toMatchObject({ backup: { source: `schema ${backupSchema}` } });
+    const ledgerRun = await sql<{
+      provenance_json: string;
+    }>`SELECT provenance_json FROM ${sql.id(box.controlSchema, 'runs')} WHERE id = ${report.runId}`.execute(
+      box.target.db,
+    );
+    expect(JSON.parse(ledgerRun.rows[0]!.provenance_json)).toEqual(report.backups);
     const tx = report.steps.find((s) => s.name === 'restore')!;
     expect(tx.operations.find((o) => o.kind === 'replaceRows')?.rows).toBeGreaterThanOrEqual(40);
     expect(await liveState()).toBe(pristine);
