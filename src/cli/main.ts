@@ -173,7 +173,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(json())
     .addHelpText(
       'after',
-      '\nExample:\n  rowback diff wordpress.wp_users rb_20261126_wpca.backup__wp_users --key ID',
+      '\nExample:\n  rowback diff wordpress.wp_users wordpress_restored.wp_users --key ID',
     )
     .action((left, right, flags) => run(() => diffCommand(left, right, flags, io)));
 
