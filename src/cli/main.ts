@@ -55,7 +55,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .addOption(restores())
       .option('--param <name=value>', 'a module param (repeatable)', collectRepeated, [])
       .option('--params <file.json>', 'module params from a JSON file')
-      .option('--workspace <schema>', 'workspace schema (default: rb_<module id>)')
+      .option('--workspace <schema>', 'workspace schema (default: rb_<module id>_<hash>)')
       .addOption(json())
       .option('-q, --quiet', 'no progress output');
 
