@@ -37,6 +37,8 @@ export interface TransactionSettings {
   /** In chunked mode, maps the chunked scope to the current chunk's sub-scope. */
   readonly resolveScope: (scope: Scope) => Scope;
   readonly checkSize: () => void;
+  /** Whether a size limit applies to this transaction (then apply estimates each write's size too). */
+  readonly sizeLimited: boolean;
 }
 
 type WriteKind = 'purge' | 'replaceRows' | 'upsertColumns' | 'replaceChildren';
@@ -73,10 +75,14 @@ export function createTransactionContext(
   async function write(plan: WritePlan): Promise<number> {
     const liveTable = live(plan.table);
     const { scope, on } = plan;
-    const scopeHash = scope
-      ? await hashRows(ctx.tx, liveTable, { table: scope.table, columns: scope.key, ...(on ? { on } : {}) })
-      : null;
+    // Each of these reads costs a pass over the scoped rows: a plan takes them all (it records the hash
+    // and reports the size); an apply only what it checks — the hash when a plan recorded one, the size
+    // when a limit applies.
     const plannedHash = settings.planned?.scopeHashes.get(`${settings.stepName}/${plan.kind}/${plan.table}`);
+    const scopeHash =
+      scope && (execution.mode === 'plan' || plannedHash)
+        ? await hashRows(ctx.tx, liveTable, { table: scope.table, columns: scope.key, ...(on ? { on } : {}) })
+        : null;
     if (execution.mode === 'apply' && scopeHash && plannedHash && plannedHash !== scopeHash) {
       throw new DriftSincePlanError(
         `the scoped live rows of ${plan.table} changed since plan run ${settings.planned!.planRunId}`,
@@ -91,15 +97,16 @@ export function createTransactionContext(
         await driftProfile(ctx.tx, settings.stepName, liveTable, plan.from, scope, on, plan.allowList),
       );
     }
-    const estimatedBytes = scope
-      ? (
-          await estimateWriteBytes(ctx.tx, liveTable, {
-            scope,
-            ...(plan.from ? { from: plan.from } : {}),
-            ...(on ? { on } : {}),
-          })
-        ).estimatedBytes
-      : null;
+    const estimatedBytes =
+      scope && (execution.mode === 'plan' || settings.sizeLimited)
+        ? (
+            await estimateWriteBytes(ctx.tx, liveTable, {
+              scope,
+              ...(plan.from ? { from: plan.from } : {}),
+              ...(on ? { on } : {}),
+            })
+          ).estimatedBytes
+        : null;
     state.estimatedBytes += estimatedBytes ?? 0;
     settings.checkSize();
     const result = await plan.perform();

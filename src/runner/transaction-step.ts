@@ -126,6 +126,7 @@ async function runOnce(
     stepName: args.name,
     planned: chunk ? null : args.planned,
     resolveScope: (scope) => (chunk && scope === chunk.whole ? chunk.part : scope),
+    sizeLimited: limit !== null && !chunk,
     checkSize: () => {
       if (limit === null || chunk || state.estimatedBytes <= limit) return;
       if (execution.mode === 'plan') {
