@@ -1,7 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { restoreSqlMode } from '../db/index.ts';
 
-
 /**
  * Sets the restore `sql_mode` on a pinned connection (one session), returning the previous mode so the
  * caller can put it back. Must be called on a connection from `db.connection()` or a transaction, never
