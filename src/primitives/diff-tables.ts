@@ -66,12 +66,28 @@ export interface DiffResult {
  *   { scope: users, scopeOn: 'user_id' });
  * d.total === 0 // scoped usermeta equals the backup
  */
-export async function diffTables(
+interface PreparedDiff {
+  readonly key: readonly string[];
+  readonly rightKey: readonly string[];
+  readonly columns: readonly string[];
+  readonly rightName: (column: string) => string;
+  readonly same: (column: string) => string;
+  readonly sampleSize: number;
+  /** `FROM … WHERE …` of the left rows with no right row, the right rows with no left row, and changed rows. */
+  readonly onlyLeftFrom: string;
+  readonly onlyRightFrom: string;
+  readonly changedFrom: string;
+  /** `FROM … WHERE …` of the left rows that are missing on the right or changed: one pass. */
+  readonly leftDifferingFrom: string;
+}
+
+/** Reads both tables' metadata and builds the SQL pieces every diff query is made of. */
+async function prepareDiff(
   db: Kysely<any>,
   left: TableRef,
   right: TableRef,
-  options: DiffTablesOptions = {},
-): Promise<DiffResult> {
+  options: DiffTablesOptions,
+): Promise<PreparedDiff> {
   const [l, r] = await Promise.all([readTableMetadata(db, left), readTableMetadata(db, right)]);
   const map = options.map ?? {};
   const rightName = (c: string) => map[c] ?? c;
@@ -131,6 +147,29 @@ export async function diffTables(
   const onlyRightFrom = `FROM ${R} ${scopeJoin('r', scopeOn.map(rightName), 's', 'JOIN')} LEFT JOIN ${L} ON ${keyJoin} WHERE ${quoteId('l')}.${quoteId(key[0]!)} IS NULL`;
   const changedFrom = `FROM ${L} JOIN ${R} ON ${keyJoin} ${bothScoped.join} WHERE ${bothScoped.where} AND NOT ${allSame(columns.map(same))}`;
 
+  const leftDifferingFrom = `FROM ${L} LEFT JOIN ${R} ON ${keyJoin} ${bothScoped.join} WHERE ${bothScoped.where} AND (${quoteId('r')}.${quoteId(rightKey[0]!)} IS NULL OR NOT ${allSame(columns.map(same))})`;
+  return {
+    key,
+    rightKey,
+    columns,
+    rightName,
+    same,
+    sampleSize,
+    onlyLeftFrom,
+    onlyRightFrom,
+    changedFrom,
+    leftDifferingFrom,
+  };
+}
+
+export async function diffTables(
+  db: Kysely<any>,
+  left: TableRef,
+  right: TableRef,
+  options: DiffTablesOptions = {},
+): Promise<DiffResult> {
+  const { key, rightKey, columns, rightName, same, sampleSize, onlyLeftFrom, onlyRightFrom, changedFrom } =
+    await prepareDiff(db, left, right, options);
   const countOf = async (from: string) => {
     const result = await sql.raw<{ n: string | number }>(`SELECT COUNT(*) AS n ${from}`).execute(db);
     return Number(result.rows[0]?.n ?? 0);
@@ -220,4 +259,47 @@ export async function diffTables(
 
 function hasColumn(meta: TableMetadata, name: string): boolean {
   return meta.columns.some((c) => c.name === name);
+}
+
+/** One differing row of `diffKeys`: its key, and whether it is changed or on one side only. */
+export interface DifferingKey {
+  readonly key: Readonly<Record<string, string | null>>;
+  readonly status: 'changed' | 'only-left' | 'only-right';
+}
+
+/**
+ * Every differing key of two tables — changed, only left, only right — from one server-side query (two
+ * passes, like a hand-written row-hash join), with the same NULL-safe, byte-exact comparison as
+ * `diffTables`. Only keys cross the wire, so memory stays small even when many rows differ; use
+ * `diffTables` for counts per column and field-level samples.
+ *
+ * @example
+ * const keys = await diffKeys(db, live('wp_usermeta'), backup.table('wp_usermeta'));
+ * keys.filter((k) => k.status === 'changed').length
+ */
+export async function diffKeys(
+  db: Kysely<any>,
+  left: TableRef,
+  right: TableRef,
+  options: Omit<DiffTablesOptions, 'sampleSize'> = {},
+): Promise<readonly DifferingKey[]> {
+  const { key, rightKey, leftDifferingFrom, onlyRightFrom } = await prepareDiff(db, left, right, options);
+  const k = (i: number) => quoteId(`k${i}`);
+  const leftKeys = key.map((c, i) => `${quoteId('l')}.${quoteId(c)} AS ${k(i)}`).join(', ');
+  const rightKeys = rightKey.map((c, i) => `${quoteId('r')}.${quoteId(c)} AS ${k(i)}`).join(', ');
+  const leftStatus = `CASE WHEN ${quoteId('r')}.${quoteId(rightKey[0]!)} IS NULL THEN 'only-left' ELSE 'changed' END`;
+  const result = await sql
+    .raw<Record<string, unknown>>(
+      `SELECT ${leftKeys}, ${leftStatus} AS ${quoteId('status')} ${leftDifferingFrom}
+       UNION ALL SELECT ${rightKeys}, 'only-right' AS ${quoteId('status')} ${onlyRightFrom}`,
+    )
+    .execute(db);
+  return Object.freeze(
+    result.rows.map((row) =>
+      Object.freeze({
+        key: Object.freeze(Object.fromEntries(key.map((c, i) => [c, displayValue(row[`k${i}`])]))),
+        status: row.status as DifferingKey['status'],
+      }),
+    ),
+  );
 }

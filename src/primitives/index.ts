@@ -5,8 +5,10 @@ export {
   columnDriftProfile,
 } from './column-drift.ts';
 export {
+  type DifferingKey,
   type DiffResult,
   type DiffTablesOptions,
+  diffKeys,
   diffTables,
   type FieldDiff,
   type RowDiff,

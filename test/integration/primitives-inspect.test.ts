@@ -2,6 +2,7 @@ import {
   checkWriteSize,
   columnDriftProfile,
   countSnapshotRows,
+  diffKeys,
   diffTables,
   estimateWriteBytes,
   GateError,
@@ -147,6 +148,16 @@ describe('diffTables and columnDriftProfile', () => {
     expect(field.column).toBe('meta_value');
     expect(field.textDiff, JSON.stringify(field)).toContain('[-administrator-]{+subscriber+}');
     expect(JSON.parse(JSON.stringify(d))).toEqual(d);
+
+    // diffKeys: the same differing rows in one query, keys only.
+    const keys = await diffKeys(db, bed.live('wp_usermeta'), metaBackup, { scope, scopeOn: 'user_id' });
+    expect([...keys].sort((a, b) => a.status.localeCompare(b.status))).toEqual([
+      { key: { umeta_id: '54' }, status: 'changed' },
+      { key: { umeta_id: '9001' }, status: 'only-left' },
+      { key: { umeta_id: '61' }, status: 'only-right' },
+    ]);
+    const all = await diffKeys(db, bed.live('wp_users'), usersBackup);
+    expect(all.map((k) => k.key.ID).sort()).toEqual(['5', '6', '7']);
 
     const profile = await columnDriftProfile(db, bed.live('wp_users'), usersBackup, {
       scope,
