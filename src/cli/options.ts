@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { connect, type Target } from '../db/index.ts';
 import { UsageError } from '../errors/index.ts';
+import { acceptedParamNames, type RestoreModule } from '../runner/define-restore.ts';
 import type { CliIo } from './cli-io.ts';
 
 /** Options every command that talks to a server accepts. */
@@ -31,11 +32,13 @@ export async function openTarget(flags: TargetFlags, io: CliIo): Promise<Target>
  * (`--params file.json`) and `--param name=value` flags. Values stay strings except in the JSON file;
  * the module's schema coerces or rejects them.
  */
-export async function collectParams(flags: ParamFlags, io: CliIo): Promise<Record<string, unknown>> {
+export async function collectParams(flags: ParamFlags, io: CliIo): Promise<CollectedParams> {
   const params: Record<string, unknown> = {};
+  const fromEnv = new Set<string>();
   for (const [name, value] of Object.entries(io.env)) {
-    if (name.startsWith('ROWBACK_PARAM_') && value !== undefined)
-      params[name.slice('ROWBACK_PARAM_'.length)] = value;
+    if (!name.startsWith('ROWBACK_PARAM_') || value === undefined) continue;
+    params[name.slice('ROWBACK_PARAM_'.length)] = value;
+    fromEnv.add(name.slice('ROWBACK_PARAM_'.length));
   }
   if (flags.params) {
     let parsed: unknown;
@@ -48,13 +51,38 @@ export async function collectParams(flags: ParamFlags, io: CliIo): Promise<Recor
       throw new UsageError(`params file ${flags.params} must hold a JSON object`);
     }
     Object.assign(params, parsed);
+    for (const name of Object.keys(parsed)) fromEnv.delete(name);
   }
   for (const pair of flags.param ?? []) {
     const at = pair.indexOf('=');
     if (at <= 0) throw new UsageError(`--param ${JSON.stringify(pair)} is not name=value`);
     params[pair.slice(0, at)] = pair.slice(at + 1);
+    fromEnv.delete(pair.slice(0, at));
   }
-  return params;
+  return { params, fromEnv };
+}
+
+export interface CollectedParams {
+  readonly params: Record<string, unknown>;
+  /** Names whose value came from a `ROWBACK_PARAM_*` variable (and not from a flag or the file). */
+  readonly fromEnv: ReadonlySet<string>;
+}
+
+/**
+ * `ROWBACK_PARAM_*` variables may be meant for other modules (one environment, several modules): the
+ * ones this module does not take are dropped. Names from `--param` and `--params` stay, and an unknown
+ * one among them is refused by the module's validation.
+ */
+export async function paramsFor(
+  restore: RestoreModule,
+  collected: CollectedParams,
+): Promise<Record<string, unknown>> {
+  if (collected.fromEnv.size === 0) return collected.params;
+  const accepted = await acceptedParamNames(restore, collected.params);
+  if (!accepted) return collected.params;
+  return Object.fromEntries(
+    Object.entries(collected.params).filter(([name]) => accepted.has(name) || !collected.fromEnv.has(name)),
+  );
 }
 
 /** The folder of restore modules: `--restores`, else `ROWBACK_RESTORES_DIR`, else `./restores`. */

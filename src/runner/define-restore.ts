@@ -77,6 +77,19 @@ export async function validateParams<S extends StandardSchemaV1>(
 }
 
 /**
+ * The param names a module's schema keeps from `raw` (null when `raw` does not validate). Lets the CLI
+ * drop `ROWBACK_PARAM_*` environment variables meant for other modules before the strict validation.
+ */
+export async function acceptedParamNames(
+  restore: RestoreModule,
+  raw: Record<string, unknown>,
+): Promise<ReadonlySet<string> | null> {
+  const result = await restore.params['~standard'].validate(raw);
+  if (result.issues || !result.value || typeof result.value !== 'object') return null;
+  return new Set(Object.keys(result.value));
+}
+
+/**
  * A misspelled param (`stratgy=replace`) must not silently fall back to a default: schemas that strip
  * unknown keys (zod's default) would drop it. Every raw param must come out of validation.
  */

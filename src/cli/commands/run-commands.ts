@@ -11,6 +11,7 @@ import {
   controlSchemaOf,
   openTarget,
   type ParamFlags,
+  paramsFor,
   restoresDir,
   type TargetFlags,
 } from '../options.ts';
@@ -77,7 +78,7 @@ type Runner = (
 
 async function runCommand(id: string, flags: RunFlags, io: CliIo, runner: Runner): Promise<number> {
   const loaded = await loadModule(restoresDir(flags, io), id);
-  const params = await collectParams(flags, io);
+  const params = await paramsFor(loaded.restore, await collectParams(flags, io));
   const target = await openTarget(flags, io);
   const progress = progressReporter(io, Boolean(flags.quiet || flags.json));
   // Ctrl-C ends the process: the server rolls back an open transaction when the session ends, and the
