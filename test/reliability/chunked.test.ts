@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatConnectionUrl, parseConnectionUrl, sql, status } from 'rowback';
+import { formatConnectionUrl, parseConnectionUrl, sql } from 'rowback';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { runCli, startCli } from '../support/run-cli.ts';
-import { createRig, MODULE_ID, moduleSource, type Rig } from './harness.ts';
+import { createRig, ledgerRuns, MODULE_ID, moduleSource, type Rig } from './harness.ts';
 
 /**
  * Issue 7, case 3: chunked transactions (`{ chunk: { scope, size } }`) are resumable, not atomic. Killed
@@ -80,10 +80,7 @@ describe('chunked transactions', () => {
         maxId: committed.length * CHUNK,
         meta: 2 * committed.length * CHUNK,
       });
-      const runs = await status(rig.box.target, {
-        controlSchema: rig.box.controlSchema,
-        moduleId: MODULE_ID,
-      });
+      const runs = await ledgerRuns(rig, MODULE_ID);
       expect(runs[0]?.status).toBe('interrupted');
       const resumed = await runCli(['apply', MODULE_ID, ...rig.common(), '--yes', '--resume', '--json'], {
         env: rig.env,

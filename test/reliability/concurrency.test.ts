@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { quoteId, sql, status } from 'rowback';
+import { quoteId, sql } from 'rowback';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { runCli, startCli } from '../support/run-cli.ts';
-import { createRig, MODULE_ID, mariadbDump, moduleSource, type Rig } from './harness.ts';
+import { createRig, ledgerRuns, MODULE_ID, mariadbDump, moduleSource, type Rig } from './harness.ts';
 
 /**
  * Issue 7, case 5: concurrency. Documented behaviour (docs/reliability.md): runs of one module are
@@ -17,11 +17,11 @@ import { z } from 'zod';
 export default defineRestore({
   id: '${B_ID}',
   title: 'Reliability B: display names from another backup (allow-list)',
-  params: z.object({ backupB: z.string() }),
+  params: z.object({ backup: z.string() }),
   retention: { days: 0 },
   runbook: { context: 'Reliability suite.', decisions: ['Allow-list.'], references: ['issue 7'] },
   async run(r, p) {
-    const backup = await r.extract('backup', fromMysqldump(p.backupB, { tables: ['wp_users'] }));
+    const backup = await r.extract('backup', fromMysqldump(p.backup, { tables: ['wp_users'] }));
     const users = await r.scope('renamed-users',
       sql\`SELECT l.ID FROM wp_users l JOIN \${backup.table('wp_users')} b ON b.ID = l.ID WHERE NOT (l.display_name <=> b.display_name)\`,
       { key: 'ID', keyFrom: 'wp_users', expect: { min: 1 } });
@@ -34,6 +34,8 @@ export default defineRestore({
 
 let rig: Rig;
 let wsB: string;
+/** Module B's backup: given by --param, which wins over the rig's ROWBACK_PARAM_backup. */
+let backupB: string;
 
 beforeAll(async () => {
   rig = await createRig({ url: inject('mysqlUrl') }, 4_000);
@@ -50,7 +52,7 @@ beforeAll(async () => {
   const fileB = join(rig.restoresDir, '..', 'backup-b.sql');
   await mariadbDump(rig.box.url.replace(rig.box.schema, other), other, ['wp_users'], fileB);
   wsB = rig.box.schemaName('wsb');
-  Object.assign(rig.env, { ROWBACK_PARAM_backupB: fileB });
+  backupB = fileB;
 }, 180_000);
 
 afterAll(async () => {
@@ -65,13 +67,23 @@ beforeEach(async () => {
 const applyA = (extra: string[] = []) =>
   startCli(['apply', MODULE_ID, ...rig.common(), '--yes', ...extra], { env: rig.env });
 const applyB = () =>
-  startCli(['apply', B_ID, '--control-schema', rig.box.controlSchema, '--workspace', wsB, '--yes'], {
-    env: rig.env,
-  });
+  startCli(
+    [
+      'apply',
+      B_ID,
+      '--control-schema',
+      rig.box.controlSchema,
+      '--workspace',
+      wsB,
+      '--yes',
+      '--param',
+      `backup=${backupB}`,
+    ],
+    { env: rig.env },
+  );
 const undoRun = (runId: string) =>
   runCli(['undo', runId, '--control-schema', rig.box.controlSchema, '--yes', '--json'], { env: rig.env });
-const runsOf = (moduleId: string) =>
-  status(rig.box.target, { controlSchema: rig.box.controlSchema, moduleId });
+const runsOf = (moduleId: string) => ledgerRuns(rig, moduleId);
 
 describe('concurrency', () => {
   it('two applies of the same module at once: one runs, the other is refused (lock held / already applied)', async () => {

@@ -7,13 +7,12 @@ import {
   parseConnectionUrl,
   type RunSummary,
   sql,
-  status,
   type Target,
 } from 'rowback';
 import { findServerBinary, type MysqlServer, startEphemeralServer } from 'rowback/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../support/run-cli.ts';
-import { createRig, MODULE_ID, moduleSource, prng, type Rig, SCALE } from './harness.ts';
+import { createRig, ledgerRuns, MODULE_ID, moduleSource, prng, type Rig, SCALE } from './harness.ts';
 
 /**
  * Issue 7, case 2: connection and server faults. These run on this file's OWN ephemeral server (never the
@@ -64,7 +63,7 @@ describe.skipIf(!binary)('connection and server faults (own ephemeral server)', 
     runCli(['apply', id, ...rig.common(), '--yes', ...extra], { env: runnerEnv });
 
   async function runs(id = MODULE_ID): Promise<RunSummary[]> {
-    return status(rig.box.target, { controlSchema: rig.box.controlSchema, moduleId: id });
+    return ledgerRuns(rig, id);
   }
 
   async function settledRuns(id = MODULE_ID): Promise<RunSummary[]> {

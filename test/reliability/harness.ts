@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseConnectionUrl, quoteId, sql } from 'rowback';
+import { isErrorNamed, parseConnectionUrl, quoteId, type RunSummary, sql, status } from 'rowback';
 import { createSandbox, type MysqlServer, type Sandbox } from 'rowback/testing';
 import { REPO_ROOT, runCli } from '../support/run-cli.ts';
 
@@ -106,11 +106,20 @@ export interface Rig {
 }
 
 /** Builds the rig: `users` users with 2 usermeta rows each, a mariadb-dump of them, then damages every user. */
-export async function createRig(server: MysqlServer | { url: string }, users = SCALE.users): Promise<Rig> {
+export async function createRig(
+  server: MysqlServer | { url: string },
+  users = SCALE.users,
+  options: { readonly zeroDates?: boolean } = {},
+): Promise<Rig> {
+  const schemaFile = join(REPO_ROOT, 'fixtures/wordpress/schema.sql');
   const box = await createSandbox(server, {
-    fixtures: [join(REPO_ROOT, 'fixtures/wordpress/schema.sql')],
+    fixtures: options.zeroDates ? [] : [schemaFile],
     prefix: 'rbrel',
   });
+  // WordPress declares '0000-00-00 00:00:00' defaults and writes such dates; on a server whose global
+  // sql_mode forbids them, it (like this fixture) drops NO_ZERO_DATE from its own sessions.
+  const loose = "SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION';\n";
+  if (options.zeroDates) await box.load({ sql: loose + (await readFile(schemaFile, 'utf8')) });
   const tmp = join(REPO_ROOT, '.rowback-tmp', `reliability-${randomBytes(4).toString('hex')}`);
   const restoresDir = join(tmp, 'restores');
   await mkdir(restoresDir, { recursive: true });
@@ -124,19 +133,27 @@ export async function createRig(server: MysqlServer | { url: string }, users = S
           SELECT 2 * n - 1, n, 'nickname', CONCAT('nick', n) FROM ${n}
           UNION ALL SELECT 2 * n, n, 'description', REPEAT('d', n % 97) FROM ${n}`,
   });
+  if (options.zeroDates) {
+    await box.load({
+      sql: `${loose}UPDATE wp_users SET user_registered = '0000-00-00 00:00:00' WHERE ID % 7 = 0`,
+    });
+  }
   const dumpFile = join(tmp, 'backup.sql');
   await mariadbDump(box.url, box.schema, ['wp_users', 'wp_usermeta'], dumpFile);
   const state = async () => `${await box.checksum('wp_users')}/${await box.checksum('wp_usermeta')}`;
   const pristine = await state();
-  await box.load({ sql: "UPDATE wp_users SET user_email = CONCAT('wrong', ID, '@evil.example')" });
+  await box.load({
+    sql: `${options.zeroDates ? loose : ''}UPDATE wp_users SET user_email = CONCAT('wrong', ID, '@evil.example')`,
+  });
   await box.load({ sql: "UPDATE wp_usermeta SET meta_value = CONCAT('WRONG ', umeta_id)" });
   const damaged = await state();
   // A copy of the damaged live tables, to reset between cases without re-running the damage.
   const golden = box.schemaName('golden');
   await box.load({ sql: `CREATE DATABASE ${quoteId(golden)}` });
   for (const t of ['wp_users', 'wp_usermeta']) {
-    await box.load({ sql: `CREATE TABLE ${quoteId(golden)}.${t} LIKE ${t}` });
-    await box.load({ sql: `INSERT INTO ${quoteId(golden)}.${t} SELECT * FROM ${t}` });
+    const mode = options.zeroDates ? loose : '';
+    await box.load({ sql: `${mode}CREATE TABLE ${quoteId(golden)}.${t} LIKE ${t}` });
+    await box.load({ sql: `${mode}INSERT INTO ${quoteId(golden)}.${t} SELECT * FROM ${t}` });
   }
   const env = {
     ROWBACK_DATABASE_URL: box.url,
@@ -163,7 +180,9 @@ export async function createRig(server: MysqlServer | { url: string }, users = S
       if ((await state()) === damaged) return;
       for (const t of ['wp_usermeta', 'wp_users']) {
         await box.load({ sql: `DELETE FROM ${t}` });
-        await box.load({ sql: `INSERT INTO ${t} SELECT * FROM ${quoteId(golden)}.${t}` });
+        await box.load({
+          sql: `${options.zeroDates ? loose : ''}INSERT INTO ${t} SELECT * FROM ${quoteId(golden)}.${t}`,
+        });
       }
     },
     liveState: state,
@@ -231,4 +250,14 @@ export function lastStepStarted(stderr: string): string {
   if (!last) return 'startup';
   const ended = ends.some((e) => e[3]!.startsWith(last[2]!) && (e.index ?? 0) > (last.index ?? 0));
   return ended ? `after ${last[1]} ${last[2]}` : `${last[1]} ${last[2]}`;
+}
+
+/** `status()` of one module's runs, newest first; none while no run has created the ledger yet. */
+export async function ledgerRuns(rig: Rig, moduleId: string): Promise<RunSummary[]> {
+  try {
+    return await status(rig.box.target, { controlSchema: rig.box.controlSchema, moduleId });
+  } catch (error) {
+    if (isErrorNamed(error, 'UsageError') && /no rowback ledger/.test(error.message)) return [];
+    throw error;
+  }
 }

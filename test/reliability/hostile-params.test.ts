@@ -43,6 +43,7 @@ beforeAll(async () => {
     MODULE_ID,
     moduleSource(MODULE_ID).replace(
       'WHERE NOT (l.user_email <=> b.user_email)`,\n      { key',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the module's own source text, a placeholder of its sql``
       'WHERE NOT (l.user_email <=> b.user_email) AND l.user_login <> ${p.note}`,\n      { key',
     ),
   );

@@ -1,8 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type RunSummary, sql, status } from 'rowback';
+import { type RunSummary, sql } from 'rowback';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type CliRun, runCli, startCli } from '../support/run-cli.ts';
-import { createRig, lastStepStarted, MODULE_ID, moduleSource, prng, type Rig, SCALE } from './harness.ts';
+import {
+  createRig,
+  lastStepStarted,
+  ledgerRuns,
+  MODULE_ID,
+  moduleSource,
+  prng,
+  type Rig,
+  SCALE,
+} from './harness.ts';
 
 /**
  * Issue 7, case 1: `kill -9` of `rowback apply` (a real subprocess) with a scope of ≥ 50,000 rows across
@@ -23,7 +32,7 @@ afterAll(async () => {
 
 /** The module's latest runs from the ledger, the way `rowback status` shows them. */
 async function runs(): Promise<RunSummary[]> {
-  return status(rig.box.target, { controlSchema: rig.box.controlSchema, moduleId: MODULE_ID });
+  return ledgerRuns(rig, MODULE_ID);
 }
 
 /** A killed run's session ends on the server a moment after the process dies; wait for that. */
@@ -90,7 +99,7 @@ describe('kill -9 of rowback apply (large scope)', () => {
     while (kills < SCALE.kills) {
       chains += 1;
       await rig.reset();
-      const chainLength = 2 + Math.floor(rand() * 3);
+      const chainLength = 3 + Math.floor(rand() * 3);
       for (let k = 0; k < chainLength && kills < SCALE.kills; k++) {
         const resumable = (await runs()).some((r) => r.mode === 'apply' && r.status !== 'done');
         const child = startCli(

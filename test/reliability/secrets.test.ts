@@ -30,7 +30,12 @@ beforeAll(async () => {
   );
   await rig.writeModule(
     GATE_ID,
-    moduleSource(GATE_ID).replace('expect: { min: 1 } }', 'expect: { min: 1, max: 2 } }'),
+    moduleSource(GATE_ID)
+      .replace('expect: { min: 1 } }', 'expect: { min: 1, max: 2 } }')
+      .replace(
+        "note: z.string().default('')",
+        "note: z.string().default(''), apiPassword: z.string().default('')",
+      ),
   );
   password = `p@ss:w/rd%${randomBytes(6).toString('hex')}`;
   user = `rbs_${randomBytes(3).toString('hex')}`;
