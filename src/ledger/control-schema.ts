@@ -108,6 +108,12 @@ export async function ensureLedger(target: Target, schema = DEFAULT_CONTROL_SCHE
   return ledger;
 }
 
+/** Whether a ledger exists in `schema` (without creating anything). */
+export async function ledgerExists(target: Target, schema = DEFAULT_CONTROL_SCHEMA): Promise<boolean> {
+  assertIdentifier(schema, 'control schema');
+  return (await readVersion(target, schema)) > 0;
+}
+
 /**
  * Opens an existing ledger without creating or changing anything, for read-only commands (`status`,
  * `render`) and for commands that only act on what a ledger records (`gc`, `undo`).

@@ -11,6 +11,7 @@ export {
   ensureLedger,
   LEDGER_VERSION,
   type Ledger,
+  ledgerExists,
   openLedger,
 } from './control-schema.ts';
 export { assertLockHeld, lockName, withLock } from './lock.ts';

@@ -1,5 +1,11 @@
 import type { Target } from '../db/index.ts';
-import { DEFAULT_CONTROL_SCHEMA, listRuns, openLedger, type RunStatus } from '../ledger/index.ts';
+import {
+  DEFAULT_CONTROL_SCHEMA,
+  ledgerExists,
+  listRuns,
+  openLedger,
+  type RunStatus,
+} from '../ledger/index.ts';
 import { moduleLocked } from './lock-state.ts';
 
 export interface RunSummary {
@@ -26,6 +32,9 @@ export interface StatusOptions {
 /** Runs from the ledger, newest first, with dead `running` runs shown as `interrupted`. */
 export async function status(target: Target, options: StatusOptions = {}): Promise<RunSummary[]> {
   const controlSchema = options.controlSchema ?? DEFAULT_CONTROL_SCHEMA;
+  // No ledger yet (nothing ever ran here, or a process died before creating it): no runs, and nothing
+  // is created by looking.
+  if (!(await ledgerExists(target, controlSchema))) return [];
   const ledger = await openLedger(target, controlSchema);
   const runs = await listRuns(ledger, {
     ...(options.moduleId ? { moduleId: options.moduleId } : {}),

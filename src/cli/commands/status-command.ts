@@ -1,3 +1,4 @@
+import { DEFAULT_CONTROL_SCHEMA, ledgerExists } from '../../ledger/index.ts';
 import { table } from '../../runner/markdown.ts';
 import { status } from '../../runner/status.ts';
 import type { CliIo } from '../cli-io.ts';
@@ -18,8 +19,15 @@ export async function statusCommand(
       ...(flags.limit ? { limit: Number(flags.limit) } : {}),
     });
     if (flags.json) io.stdout.write(`${JSON.stringify({ runs }, null, 2)}\n`);
-    else if (runs.length === 0) io.stdout.write('No runs recorded.\n');
-    else {
+    else if (runs.length === 0) {
+      const schema = controlSchemaOf(flags, io).controlSchema ?? DEFAULT_CONTROL_SCHEMA;
+      const exists = await ledgerExists(target, schema);
+      io.stdout.write(
+        exists
+          ? `No runs${id ? ` of ${id}` : ''} recorded in the ledger ${schema}.\n`
+          : `There is no rowback ledger in schema ${schema} (nothing ran here yet, or check --control-schema).\n`,
+      );
+    } else {
       io.stdout.write(
         `${table(
           ['run', 'module', 'mode', 'status', 'operator', 'started (UTC)', 'finished (UTC)', 'note'],
