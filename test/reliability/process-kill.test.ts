@@ -84,8 +84,7 @@ describe('kill -9 of rowback apply (large scope)', () => {
     expect(await rig.liveState()).toBe(rig.pristine);
     // Targeted moments first (each phase of a run is hit at least once), then random ones.
     const targeted: Moment[] = [
-      // Kills during `extract` are in known-defects.test.ts: a re-run extract fails on the table its
-      // killed attempt left behind, so `--resume` cannot complete.
+      // Kills during `extract` are in regressions.test.ts (KD-1).
       afterLine(/scope damaged-users …/, () => 20, 'scope'),
       afterLine(/snapshot before …/, () => 300, 'snapshot'),
       afterLine(/transaction restore …/, () => 500, 'transaction, early'),
