@@ -32,6 +32,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .version('0.1.0')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride()
+    .showHelpAfterError('(rowback --help lists the commands; rowback <command> --help explains one)')
     .addHelpText('after', `${TARGET_HELP}\n\n${EXIT_CODES_HELP}`);
 
   const db = () => new Option('--db <url>', 'target database URL (default: $ROWBACK_DATABASE_URL)');
@@ -53,7 +54,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .addOption(db())
       .addOption(control())
       .addOption(restores())
-      .option('--param <name=value>', 'a module param (repeatable)', collectRepeated, [])
+      .option('--param <name=value>', 'a module param (repeatable)', collectRepeated)
       .option('--params <file.json>', 'module params from a JSON file')
       .option('--workspace <schema>', 'workspace schema (default: rb_<module id>_<hash>)')
       .addOption(json())
