@@ -1,30 +1,16 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { constants, createWriteStream } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { createWriteStream } from 'node:fs';
 import type { ConnectionOptions } from '../db/index.ts';
+import { findExecutable } from '../testing/server-binary.ts';
 
-/** Debian and most distributions put client tools in /usr/bin; PATH may lack it in minimal shells. */
-const EXTRA_DIRS = ['/usr/bin', '/usr/local/bin', '/usr/local/mysql/bin'];
-
-/** Finds `mariadb-dump` or `mysqldump`; throws an error that says how to get one. */
+/** Finds `mariadb-dump` or `mysqldump` (PATH, then the usual folders); throws an error that says how to get one. */
 export async function findMysqldump(pathEnv = process.env.PATH ?? ''): Promise<string> {
-  const dirs = [...pathEnv.split(delimiter).filter(Boolean), ...EXTRA_DIRS];
-  for (const name of ['mariadb-dump', 'mysqldump']) {
-    for (const dir of dirs) {
-      const candidate = join(dir, name);
-      try {
-        await access(candidate, constants.X_OK);
-        return candidate;
-      } catch {
-        // not here; keep looking
-      }
-    }
-  }
+  const found = await findExecutable(['mariadb-dump', 'mysqldump'], pathEnv);
+  if (found) return found;
   throw new Error(
-    `no mariadb-dump or mysqldump on PATH or in ${EXTRA_DIRS.join(', ')}: the incident backup is taken with the ` +
-      'real dump tool; install it (e.g. apt-get install mariadb-client) or put it on PATH',
+    'no mariadb-dump or mysqldump on PATH or in /usr/bin: the incident backup is taken with the real dump ' +
+      'tool; install it (e.g. apt-get install mariadb-client) or put it on PATH',
   );
 }
 
