@@ -149,25 +149,15 @@ async function runOnce(
   try {
     await args.fn(tx);
     const rows = state.operations.filter((o) => o.kind !== 'verify').reduce((sum, o) => sum + o.rows, 0);
-    if (!chunk) {
-      execution.transactions.push({
-        name: args.name,
-        estimatedBytes: state.estimatedBytes,
-        limitBytes: limit,
-        atomic: true,
-        chunks: null,
-        chunksCommitted: null,
-      });
-    } else {
-      execution.transactions.push({
-        name: stepName,
-        estimatedBytes: state.estimatedBytes,
-        limitBytes: limit,
-        atomic: true,
-        chunks: null,
-        chunksCommitted: null,
-      });
-    }
+    // stepName is the transaction's name, or `name#i` for one chunk of a chunked transaction.
+    execution.transactions.push({
+      name: stepName,
+      estimatedBytes: state.estimatedBytes,
+      limitBytes: limit,
+      atomic: true,
+      chunks: null,
+      chunksCommitted: null,
+    });
     const digest = sqlDigest(state.statements);
     const detail = { undo: state.undo };
     if (execution.mode === 'plan') {
