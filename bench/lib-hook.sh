@@ -2,8 +2,9 @@
 # (sourced by /work/shared/bench/peers.sh through LIB_HOOK, once per scenario group; bench/run.ts sets it)
 # Times rowback inside the peers' run with the same `measure` wrapper (/usr/bin/time around the whole
 # client command, so maxrss is the node process), on the same dataset and servers.
-# Env from bench/run.ts: BENCH_NODE (node 24), BENCH_DIR (this folder), BENCH_SRC (src/), BENCH_REPEAT.
-RB="$BENCH_NODE --conditions=rowback-source $BENCH_DIR/lib"
+# Env from bench/run.ts: BENCH_NODE (node 24), BENCH_DIR (this folder), BENCH_REPEAT.
+# The scripts import 'rowback' without the rowback-source condition: the dist/ that bench/run.ts built.
+RB="$BENCH_NODE $BENCH_DIR/lib"
 OUT=$D/rowback-bench; mkdir -p "$OUT"
 # lib_measure PEER SCENARIO 'command' ['rows command']: BENCH_REPEAT times; the script's stdout goes to
 # $OUT/PEER.out (its last line is the row count it reports), then to peers.sh's log.
@@ -15,7 +16,6 @@ lib_measure() {
     cat "$OUT/$peer.out" >> "$LOG"
   done
 }
-has_export() { grep -q "\b$1\b" "$BENCH_SRC/sources/index.ts"; }
 
 case "$HOOK_SCENARIO" in
   S1)
@@ -24,15 +24,11 @@ case "$HOOK_SCENARIO" in
     lib_measure lib-extract-gz S1 "$RB/s1-extract.ts --file '$F.gz' --schema s1lib" "$(count2 s1lib)"
     lib_measure lib-extract-filtered S1 "$RB/s1-extract.ts --file '$F' --schema s1lib --scope-file '$D/scope_ids'" "$(count2 s1lib)"
     BEFORE_EACH=''
-    if has_export fromMysqlShellDump; then
-      log "setup (untimed): MySQL Shell dump of wp_users + wp_usermeta -> $D/shell-dump-two-tables"
-      $RB/make-shell-dump.ts --source "$SRC" --dir "$D/shell-dump-two-tables" >> "$LOG" 2>&1
-      BEFORE_EACH='fresh s1lib'
-      lib_measure lib-extract-shell S1 "$RB/s1-extract-shell.ts --dir '$D/shell-dump-two-tables' --schema s1lib" "$(count2 s1lib)"
-      BEFORE_EACH=''
-    else
-      log "lib-extract-shell: NA (fromMysqlShellDump not exported by src/sources yet)"
-    fi
+    log "setup (untimed): MySQL Shell dump of wp_users + wp_usermeta -> $D/shell-dump-two-tables"
+    $RB/make-shell-dump.ts --source "$SRC" --dir "$D/shell-dump-two-tables" >> "$LOG" 2>&1
+    BEFORE_EACH='fresh s1lib'
+    lib_measure lib-extract-shell S1 "$RB/s1-extract-shell.ts --dir '$D/shell-dump-two-tables' --schema s1lib" "$(count2 s1lib)"
+    BEFORE_EACH=''
     q "DROP DATABASE IF EXISTS s1lib" ;;
   S2)
     q "DROP DATABASE IF EXISTS rb_bench_s2; DROP DATABASE IF EXISTS rb_bench_s2run; DROP DATABASE IF EXISTS rb_bench_ledger"
@@ -48,14 +44,10 @@ case "$HOOK_SCENARIO" in
     BEFORE_EACH=''
     q "DROP DATABASE IF EXISTS rb_bench_s2; DROP DATABASE IF EXISTS rb_bench_s2run; DROP DATABASE IF EXISTS rb_bench_ledger" ;;
   S3)
-    if has_export fromServer && [[ -f $BENCH_DIR/lib/s3-copy.ts ]]; then
-      BEFORE_EACH='freshb s3lib'
-      lib_measure lib-copy S3 "$RB/s3-copy.ts --schema $SRC --target s3lib --scope-file '$D/scope_ids'" "$(count2b s3lib)"
-      BEFORE_EACH=''
-      qb "DROP DATABASE IF EXISTS s3lib"
-    else
-      log "lib-copy: NA (fromServer not exported by src/sources yet)"
-    fi ;;
+    BEFORE_EACH='freshb s3lib'
+    lib_measure lib-copy S3 "$RB/s3-copy.ts --schema $SRC --target s3lib --scope-file '$D/scope_ids'" "$(count2b s3lib)"
+    BEFORE_EACH=''
+    qb "DROP DATABASE IF EXISTS s3lib" ;;
   S4)
     lib_measure lib-diff S4 "$RB/s4-diff.ts"
     lib_measure lib-diff-counts S4 "$RB/s4-diff.ts --counts" ;;

@@ -10,7 +10,7 @@ export const RESULTS_FILE = '/tmp/bench-data/results.txt';
  * the same run with the same wrapper, and returns the result lines this run appended (results.txt
  * accumulates every run ever made on the machine; only this run's lines are ours to compare).
  */
-export async function runPeers(args: BenchArgs, benchDir: string, srcDir: string): Promise<string[]> {
+export async function runPeers(args: BenchArgs, benchDir: string): Promise<string[]> {
   const offset = await stat(RESULTS_FILE).then(
     (s) => s.size,
     () => 0,
@@ -20,7 +20,6 @@ export async function runPeers(args: BenchArgs, benchDir: string, srcDir: string
     LIB_HOOK: `${benchDir}/lib-hook.sh`,
     BENCH_NODE: process.execPath,
     BENCH_DIR: benchDir,
-    BENCH_SRC: srcDir,
     BENCH_REPEAT: String(args.repeat),
   };
   const code = await new Promise<number | null>((resolve, reject) => {

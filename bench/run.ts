@@ -12,13 +12,20 @@ import { isFailedLib, parseMeasurements, summarize } from './results.ts';
 import { runPeers } from './run-peers.ts';
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url)).replace(/\/$/, '');
-const srcDir = fileURLToPath(new URL('../src', import.meta.url));
+const rootDir = fileURLToPath(new URL('..', import.meta.url));
+const tscBin = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
 const args = parseBenchArgs(process.argv.slice(2));
 const started = args.fromRaw ? stampOf(args.fromRaw) : new Date();
 
+const git = (...a: string[]) => execFileSync('git', a, { cwd: benchDir }).toString().trim();
+// rowback is measured as users run it: compiled JavaScript from dist/ (built here, from the tree as it is
+// now), so the measurement neither pays for type stripping nor sees src/ edits made while it runs.
+const commit = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src') ? '+uncommitted-src' : ''}`;
+if (!args.fromRaw)
+  execFileSync(process.execPath, [tscBin, '-p', 'tsconfig.build.json'], { cwd: rootDir, stdio: 'inherit' });
 const lines = args.fromRaw
   ? (await readFile(args.fromRaw, 'utf8')).split('\n').filter(Boolean)
-  : await runPeers(args, benchDir, srcDir);
+  : await runPeers(args, benchDir);
 const measurements = parseMeasurements(lines).filter((m) => m.scale === args.scale);
 const failed = measurements.filter(isFailedLib).map((m) => `${m.peer} (rc=${m.rc})`);
 const peers = summarize(measurements);
@@ -27,22 +34,21 @@ const targets = targetTable(peers);
 const summary = summaryLine(args.scale, peers);
 
 const stamp = started.toISOString().slice(0, 16).replace(':', '');
-const git = (...a: string[]) => execFileSync('git', a, { cwd: benchDir }).toString().trim();
 const load = loadavg()
   .map((l) => l.toFixed(1))
   .join(' ');
 // The run's facts travel in the raw file's first line, so `--from-raw` re-renders them unchanged.
 const meta =
   lines.find((l) => l.startsWith('# run ')) ??
-  `# run commit=${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src') ? '+uncommitted-src' : ''} node=${process.version} scenarios=${args.scenarios.join(',')} repeat=${args.repeat} load=${load.replaceAll(' ', '/')}`;
+  `# run commit=${commit} dist node=${process.version} scenarios=${args.scenarios.join(',')} repeat=${args.repeat} load=${load.replaceAll(' ', '/')}`;
 await mkdir(`${benchDir}/results/raw`, { recursive: true });
 const rawFile = `${benchDir}/results/raw/${stamp}-scale-${args.scale}.txt`;
 if (!args.fromRaw) await writeFile(rawFile, `${[meta, ...lines].join('\n')}\n`);
 const report = [
   `# rowback bench, scale ${args.scale} users, ${started.toISOString().slice(0, 16)} UTC`,
   '',
-  `Run: \`${meta.slice(6)}\` (commit of the tree measured; \`+uncommitted-src\`: src/ had concurrent`,
-  `uncommitted work; load = load average at the end).${args.fromRaw ? ` Re-rendered from ${args.fromRaw}.` : ''}`,
+  `Run: \`${meta.slice(6)}\` (commit of the tree measured, compiled to dist/ before the run; \`+uncommitted-src\`: src/`,
+  `had uncommitted changes, which were measured; load = load average at the end).${args.fromRaw ? ` Re-rendered from ${args.fromRaw}.` : ''}`,
   'Medians of this run only (peers once, rowback `--repeat` times); absolute seconds are noisy on the shared',
   '2-core VM, compare ratios. Raw lines: `results/raw/` (git-ignored).',
   '',
