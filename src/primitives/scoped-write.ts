@@ -281,8 +281,6 @@ async function capture(ctx: WriteContext, p: Prepared): Promise<void> {
 
   const scopedByKey = p.on.length === p.pk.length && p.on.every((c) => p.pk.includes(c));
   const replacing = spec.kind === 'replace-rows' || spec.kind === 'replace-children';
-  if ((spec.detectConflicts ?? (replacing && !scopedByKey)) && from && spec.scope)
-    await refuseConflicts(ctx, p);
 
   if (spec.kind === 'purge') {
     const filter = spec.scope ? sql.raw(scopeJoin(p, T, S, false)) : sql``;
@@ -296,7 +294,8 @@ async function capture(ctx: WriteContext, p: Prepared): Promise<void> {
       tx,
       sql.raw(`INSERT INTO ${keys} (${pkCols}, rb_action) SELECT ${pkCols}, 'd' FROM ${bi} FOR UPDATE`),
     );
-  } else if (spec.kind === 'upsert-columns') {
+  } else if (!replacing) {
+    // upsert-columns
     const allow = spec.columns ?? [];
     await run(
       tx,
@@ -309,76 +308,106 @@ async function capture(ctx: WriteContext, p: Prepared): Promise<void> {
       tx,
       sql.raw(`INSERT INTO ${keys} (${pkCols}, rb_action) SELECT ${pkCols}, 'u' FROM ${bi} FOR UPDATE`),
     );
-    if (spec.insertMissing) p.counts.inserted = await captureMissing(tx, p, live, backup, firstPk(T));
+    if (spec.insertMissing) p.counts.inserted = await captureMissing(tx, p, live, backup, firstPk(T), false);
   } else {
-    // replace-rows / replace-children: scoped live rows without an identical scoped backup row change.
-    await run(
-      tx,
-      sql.raw(`INSERT INTO ${bi} (${columnList(p.imageColumns)})
-        SELECT ${columnList(p.imageColumns, T)} FROM ${live} ${scopeJoin(p, T, S, false)}
-        LEFT JOIN ${backup} ON ${pkJoin(p, T, B)} AND ${rowsSame(p, p.columns)}
-        WHERE ${firstPk(B, true)} IS NULL FOR UPDATE`),
-    );
-    // Changed rows whose key the scoped backup still has are updated in place ('u'), never deleted and
-    // re-inserted: a delete would fire ON DELETE CASCADE on their children. The rest are deleted ('d').
-    const scope = p.spec.scope!;
-    const backupPk = `${quoteId(B)}.${quoteId(p.backupName(p.pk[0]!))}`;
+    // replace-rows / replace-children: the keys first, from two passes (live side, backup side), then
+    // the before-image of the changed live rows by primary key. Scoped live rows without an identical
+    // backup row change: updated in place ('u') where the scoped backup still has their key — never
+    // deleted and re-inserted, a delete would fire ON DELETE CASCADE on their children — else deleted
+    // ('d'). Scoped backup rows without a live row are inserted ('i').
+    // A backup row with another parent than the live row is 'u' only if that parent is scoped too; the
+    // scope is looked up for those rows alone (CASE evaluates the EXISTS only when reached).
+    const samePk = `${firstPk(B, true)} IS NOT NULL`;
+    const moved = scopedByKey
+      ? null
+      : `NOT ${allSame(p.on.map((c) => sameValue(T, c, B, p.backupName(c), p.info(c))))}`;
+    const action = moved
+      ? `CASE WHEN NOT ${samePk} THEN 'd' WHEN NOT ${moved} THEN 'u'
+          WHEN EXISTS (SELECT 1 FROM ${spec.scope!.table.qualified} AS ${quoteId('s3')} WHERE ${joinOn('s3', spec.scope!.key, B, p.on.map(p.backupName))}) THEN 'u'
+          ELSE 'd' END`
+      : `CASE WHEN ${samePk} THEN 'u' ELSE 'd' END`;
     await run(
       tx,
       sql.raw(`INSERT INTO ${keys} (${pkCols}, rb_action)
-        SELECT ${columnList(p.pk, 'i')}, CASE WHEN ${backupPk} IS NULL THEN 'd' ELSE 'u' END
-        FROM ${bi} AS ${quoteId('i')}
-        LEFT JOIN (${backup} JOIN ${scope.table.qualified} AS ${quoteId(S)} ON ${joinOn(B, p.on.map(p.backupName), S, scope.key)})
-          ON ${joinOn('i', p.pk, B, p.pk.map(p.backupName))} FOR UPDATE`),
+        SELECT ${columnList(p.pk, T)}, ${action}
+        FROM ${live} ${scopeJoin(p, T, S, false)}
+        LEFT JOIN ${backup} ON ${pkJoin(p, T, B)}
+        WHERE NOT ${samePk} OR NOT ${rowsSame(p, p.columns)} FOR UPDATE`),
     );
-    const actions = await sql
-      .raw<{ u: string | number | null; d: string | number | null }>(
-        `SELECT SUM(rb_action = 'u') AS u, SUM(rb_action = 'd') AS d FROM ${keys} ${SHARED}`,
-      )
-      .execute(tx);
-    p.counts.updated = Number(actions.rows[0]?.u ?? 0);
-    p.counts.deleted = Number(actions.rows[0]?.d ?? 0);
-    p.counts.inserted = await captureMissing(tx, p, live, backup, firstPk(T));
+    await run(
+      tx,
+      sql.raw(`INSERT INTO ${bi} (${columnList(p.imageColumns)})
+        SELECT ${columnList(p.imageColumns, T)} FROM ${keys} AS ${quoteId(K)}
+        JOIN ${live} ON ${joinOn(K, p.pk, T, p.pk)} FOR UPDATE`),
+    );
+    const detect = (spec.detectConflicts ?? !scopedByKey) && spec.scope !== undefined;
+    await captureMissing(tx, p, live, backup, firstPk(T), detect);
+    const actions = await countActions(tx, p);
+    if (actions.x > 0) await refuseConflicts(ctx, p, actions.x);
+    p.counts.updated = actions.u;
+    p.counts.deleted = actions.d;
+    p.counts.inserted = actions.i;
   }
   const total = p.counts.deleted + p.counts.inserted + p.counts.updated;
   checkGate(p.label, spec.options.expect, total, spec.options.hint);
 }
 
-/** Keys of scoped backup rows that have no live row with the same primary key: to be inserted. */
+/**
+ * Keys of scoped backup rows that have no live row with the same primary key, to be inserted ('i').
+ * With `conflicts`, also the keys a live row of an unscoped parent now uses ('x'): such a backup row
+ * cannot be put back without taking that row from its parent, which `refuseConflicts` refuses.
+ */
 async function captureMissing(
   tx: Kysely<any>,
   p: Prepared,
   live: string,
   backup: string,
   livePk: string,
+  conflicts: boolean,
 ): Promise<number> {
+  const scope = p.spec.scope!;
   const backupPk = columnList(p.pk.map(p.backupName), B);
+  const select = conflicts
+    ? // The live row with that key belongs to another parent: a conflict unless that parent is scoped too.
+      `SELECT ${backupPk}, CASE WHEN ${livePk} IS NULL THEN 'i' ELSE 'x' END FROM ${backup} ${scopeJoin(p, B, S, true)}
+      LEFT JOIN ${live} ON ${pkJoin(p, T, B)}
+      WHERE ${livePk} IS NULL OR (NOT ${allSame(p.on.map((c) => sameValue(T, c, B, p.backupName(c), p.info(c))))}
+        AND NOT EXISTS (SELECT 1 FROM ${scope.table.qualified} AS ${quoteId('s2')} WHERE ${joinOn('s2', scope.key, T, p.on)}))`
+    : `SELECT ${backupPk}, 'i' FROM ${backup} ${scopeJoin(p, B, S, true)}
+      LEFT JOIN ${live} ON ${pkJoin(p, T, B)} WHERE ${livePk} IS NULL`;
   return run(
     tx,
-    sql.raw(`INSERT INTO ${p.keys.qualified} (${columnList(p.pk)}, rb_action)
-      SELECT ${backupPk}, 'i' FROM ${backup} ${scopeJoin(p, B, S, true)}
-      LEFT JOIN ${live} ON ${pkJoin(p, T, B)} WHERE ${livePk} IS NULL FOR UPDATE`),
+    sql.raw(`INSERT INTO ${p.keys.qualified} (${columnList(p.pk)}, rb_action) ${select} FOR UPDATE`),
   );
+}
+
+/** How many keys of each action the key table holds. */
+async function countActions(
+  tx: Kysely<any>,
+  p: Prepared,
+): Promise<{ readonly u: number; readonly d: number; readonly i: number; readonly x: number }> {
+  const result = await sql
+    .raw<Record<'u' | 'd' | 'i' | 'x', string | number | null>>(
+      `SELECT SUM(rb_action = 'u') AS u, SUM(rb_action = 'd') AS d, SUM(rb_action = 'i') AS i,
+        SUM(rb_action = 'x') AS x FROM ${p.keys.qualified} ${SHARED}`,
+    )
+    .execute(tx);
+  const row = result.rows[0];
+  return { u: Number(row?.u ?? 0), d: Number(row?.d ?? 0), i: Number(row?.i ?? 0), x: Number(row?.x ?? 0) };
 }
 
 const CONFLICT_SAMPLE = 20;
 
 /**
  * A backup child row whose primary key a live row of an unscoped parent now uses cannot be put back
- * without taking that row from its parent: refuse, naming the keys.
+ * without taking that row from its parent: refuse, naming the keys (`captureMissing` marked them 'x').
  */
-async function refuseConflicts(ctx: WriteContext, p: Prepared): Promise<void> {
-  const from = p.spec.from!;
-  const scope = p.spec.scope!;
-  const body = `FROM ${from.qualified} AS ${quoteId(B)} ${scopeJoin(p, B, S, true)}
-    JOIN ${p.spec.table.qualified} AS ${quoteId(T)} ON ${pkJoin(p, T, B)}
-    LEFT JOIN ${scope.table.qualified} AS ${quoteId('s2')} ON ${joinOn(T, p.on, 's2', scope.key)}
-    WHERE ${quoteId('s2')}.${quoteId(scope.key[0]!)} IS NULL`;
-  const n = await count(ctx.tx, sql.raw(`SELECT COUNT(*) AS n ${body} ${SHARED}`));
-  if (n === 0) return;
+async function refuseConflicts(ctx: WriteContext, p: Prepared, n: number): Promise<never> {
   const sample = await sql
     .raw<Record<string, unknown>>(
-      `SELECT ${columnList(p.pk, T)}, ${columnList(p.on, T)} ${body} ORDER BY ${columnList(p.pk, T)} LIMIT ${CONFLICT_SAMPLE} ${SHARED}`,
+      `SELECT ${columnList(p.pk, T)}, ${columnList(p.on, T)} FROM ${p.keys.qualified} AS ${quoteId(K)}
+        JOIN ${p.spec.table.qualified} AS ${quoteId(T)} ON ${joinOn(K, p.pk, T, p.pk)}
+        WHERE ${quoteId(K)}.rb_action = 'x' ORDER BY ${columnList(p.pk, T)} LIMIT ${CONFLICT_SAMPLE} ${SHARED}`,
     )
     .execute(ctx.tx);
   const rows = sample.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])));

@@ -232,6 +232,34 @@ describe('replaceChildren key conflicts', () => {
     expect(await bed.checksums('wp_usermeta')).toEqual(now);
     expect(before).toBeDefined();
   });
+
+  it('moves rows between scoped parents in place, deletes rows whose backup parent is unscoped', async () => {
+    const { metaBackup, scope } = await damagedWithBackup();
+    const meta = bed.live('wp_usermeta').qualified;
+    const image = metaBackup.qualified;
+    // Backup: umeta_id 51 belonged to user 5. Live it moved to user 7 (scoped): the backup key is scoped,
+    // so it is updated back in place — not a conflict, not a delete.
+    await bed.exec(`UPDATE ${meta} SET user_id = 7 WHERE umeta_id = 51`);
+    // Live umeta_id 62 (user 6, scoped) is in the backup under user 2 (unscoped): live's row is deleted,
+    // and the backup row is not put back (its parent is outside the scope).
+    await bed.exec(`UPDATE ${image} SET user_id = 2 WHERE umeta_id = 62`);
+    const rows = async (text: string) =>
+      (await sql.raw<Record<string, unknown>>(text).execute(bed.box.target.db)).rows;
+    const liveKeysBefore = await rows(`SELECT umeta_id FROM ${meta} WHERE user_id BETWEEN 5 AND 8`);
+    const { value: result } = await inTransaction(bed, 'restore', 'apply', (ctx) =>
+      replaceChildren(ctx, 'wp_usermeta', { from: metaBackup, parentKey: 'user_id', scope }),
+    );
+    const after = await rows(
+      `SELECT * FROM ${meta} WHERE user_id BETWEEN 5 AND 8 OR umeta_id IN (51, 62) ORDER BY umeta_id`,
+    );
+    const expected = await rows(`SELECT * FROM ${image} WHERE user_id BETWEEN 5 AND 8 ORDER BY umeta_id`);
+    expect(after).toEqual(expected);
+    expect(Number(after.find((r) => Number(r.umeta_id) === 51)?.user_id)).toBe(5);
+    expect(after.find((r) => Number(r.umeta_id) === 62)).toBeUndefined();
+    expect(result.deleted).toBe(1);
+    expect(result.inserted).toBe(1); // user 5's nickname, deleted by the damage
+    expect(result.updated).toBe(liveKeysBefore.length - 1);
+  });
 });
 
 describe('foreign keys', () => {
