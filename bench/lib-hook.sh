@@ -17,6 +17,23 @@ lib_measure() {
   done
 }
 
+# ref_sql replace|allowlist: the kit's S2 SQL (peers.sh) preceded by a before-image copy in one transaction.
+ref_sql() {
+  local meta_keys="('first_name','last_name','nickname')"
+  echo "CREATE DATABASE IF NOT EXISTS s2_ref; DROP TABLE IF EXISTS s2_ref.users_before, s2_ref.meta_before;"
+  echo "CREATE TABLE s2_ref.users_before LIKE s2_l.wp_users; CREATE TABLE s2_ref.meta_before LIKE s2_l.wp_usermeta;"
+  echo "START TRANSACTION;"
+  echo "INSERT INTO s2_ref.users_before SELECT u.* FROM s2_l.wp_users u JOIN s2_scope.scope s ON s.id = u.ID FOR UPDATE;"
+  if [[ $1 == replace ]]; then
+    echo "INSERT INTO s2_ref.meta_before SELECT m.* FROM s2_l.wp_usermeta m JOIN s2_scope.scope s ON s.id = m.user_id FOR UPDATE;"
+    grep -v -E '^(START TRANSACTION|COMMIT)' "$D/s2-blanket.sql"
+  else
+    echo "INSERT INTO s2_ref.meta_before SELECT m.* FROM s2_l.wp_usermeta m JOIN s2_scope.scope s ON s.id = m.user_id WHERE m.meta_key IN $meta_keys FOR UPDATE;"
+    cat "$D/s2-allowlist.sql" "$D/s2-allowlist-meta.sql"
+  fi
+  echo "COMMIT;"
+}
+
 case "$HOOK_SCENARIO" in
   S1)
     BEFORE_EACH='fresh s1lib'
@@ -41,8 +58,16 @@ case "$HOOK_SCENARIO" in
     log "after lib-apply-replace-run: wp_users $(same wp_users), wp_usermeta $(same wp_usermeta)"
     lib_measure lib-apply-allowlist-run S2 "$RB/s2-apply-run.ts --strategy allowlist"
     log "after lib-apply-allowlist-run: wp_users $(same wp_users)"
+    # Context, not a target: the peers' SQL plus what rowback adds for safety, written by hand — a copy
+    # of the scoped live rows (the rows the peer SQL may change) taken in the same transaction first.
+    ref_sql replace > "$OUT/ref-replace.sql"
+    ref_sql allowlist > "$OUT/ref-allowlist.sql"
+    lib_measure ref-sql-replace-with-copy S2 "\$MA -N s2_l < '$OUT/ref-replace.sql'" "echo $rows_i"
+    log "after ref-sql-replace-with-copy: wp_users $(same wp_users), wp_usermeta $(same wp_usermeta)"
+    lib_measure ref-sql-allowlist-with-copy S2 "\$MA -N s2_l < '$OUT/ref-allowlist.sql'" "awk '{n += \$1} END {print n}' '$OUT/ref-sql-allowlist-with-copy.out'"
+    log "after ref-sql-allowlist-with-copy: wp_users $(same wp_users)"
     BEFORE_EACH=''
-    q "DROP DATABASE IF EXISTS rb_bench_s2; DROP DATABASE IF EXISTS rb_bench_s2run; DROP DATABASE IF EXISTS rb_bench_ledger" ;;
+    q "DROP DATABASE IF EXISTS rb_bench_s2; DROP DATABASE IF EXISTS rb_bench_s2run; DROP DATABASE IF EXISTS rb_bench_ledger; DROP DATABASE IF EXISTS s2_ref" ;;
   S3)
     BEFORE_EACH='freshb s3lib'
     lib_measure lib-copy S3 "$RB/s3-copy.ts --schema $SRC --target s3lib --scope-file '$D/scope_ids'" "$(count2b s3lib)"

@@ -55,6 +55,17 @@ export function targetTable(peers: ReadonlyMap<string, PeerSummary>): string {
         `| ${base.key} primitives, no runner/ledger | ${alt} | ${fmt(r.libSeconds)} | ${base.baselineName} | ${fmt(r.baselineSeconds)} | ${fmt(r.ratio)} | ≤ ${base.max} | ${r.ratio <= base.max ? 'yes' : '**no**'} |`,
       );
   }
+  // Context, no target: the same hand-written SQL plus a copy of the scoped rows taken first (lib-hook.sh).
+  for (const [ref, base] of [
+    ['ref-sql-replace-with-copy', TARGETS[3]!],
+    ['ref-sql-allowlist-with-copy', TARGETS[4]!],
+  ] as const) {
+    const r = evaluate({ ...base, baseline: [[ref]] }, peers);
+    if (r.ratio !== null)
+      out.push(
+        `| ${base.key} vs that SQL + a before-image copy (context) | ${r.libPeer} | ${fmt(r.libSeconds)} | ${ref} | ${fmt(r.baselineSeconds)} | ${fmt(r.ratio)} | – | – |`,
+      );
+  }
   const rss = maxLibRssMb(peers);
   out.push(
     `| RSS | all lib-* | | | | ${fmt(rss, 0)} MB | ≤ ${RSS_LIMIT_MB} MB | ${rss === null ? 'NA' : rss <= RSS_LIMIT_MB ? 'yes' : '**no**'} |`,

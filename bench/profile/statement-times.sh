@@ -20,7 +20,7 @@ for entry in re.split(r"\n(?=# Time:|# User@Host)", text):
     body = [l for l in entry[m.end():].split("\n") if not l.startswith(("#", "SET timestamp", "use "))]
     rows.append((float(m.group(1)), m.group(2), m.group(3), " ".join(" ".join(body).split())[:220]))
 print(f"{len(rows)} statements, {sum(r[0] for r in rows):.2f} s server time")
-for secs, sent, examined, sql in sorted(rows, key=lambda r: -r[0])[:15]:
+for secs, sent, examined, sql in sorted(rows, key=lambda r: -r[0])[:int(__import__("os").environ.get("TOP","15"))]:
     print(f"{secs:8.3f} s  sent={sent} examined={examined}  {sql}")
 PY
 rm -f "$log"
