@@ -14,10 +14,10 @@ import { asSourceError, type LandingTable, LandingZone } from './landing-zone.ts
 import { defaultLoadMethod, type LoadMethod } from './load-session.ts';
 import { ParallelLoads } from './parallel-loads.ts';
 import { ProgressReporter } from './progress.ts';
+import { copyRows } from './server-rows.ts';
 import type { ExtractContext, ExtractResult, Source } from './source.ts';
 import { tableColumns } from './table-columns.ts';
 import { openTableLoader } from './table-loader.ts';
-import { escapeInto, LF, NULL_FIELD, TAB } from './tsv-bytes.ts';
 
 export interface ServerSourceOptions {
   /** The schema on the source server. */
@@ -29,12 +29,10 @@ export interface ServerSourceOptions {
   readonly method?: LoadMethod;
 }
 
-const BATCH_BYTES = 4 << 20;
-
 /**
  * Another server (a standalone restore target, a replica) as a backup source: DDL from `SHOW CREATE
- * TABLE`, rows streamed (mysql2 streaming query, raw bytes, never decoded) into the workspace in
- * batches of a few MB, all tables read in one consistent snapshot. Memory stays bounded by the batch.
+ * TABLE`, rows streamed (raw bytes, never decoded; see server-rows.ts) into the workspace in batches of
+ * 1 MB, all tables read in one consistent snapshot. Memory stays bounded by the batch.
  *
  * @example
  * const backup = await r.extract('backup', fromServer('mysql://restore@10.0.0.9:3306', {
@@ -76,7 +74,7 @@ async function extractServer(
     ...connectionOptions,
     rowsAsArray: true,
     // Every value as the bytes the server sent: no number, date or text conversion on the way.
-    typeCast: (field) => field.buffer(),
+    typeCast: false,
   });
   const query = (text: string, values: unknown[] = []) =>
     new Promise<unknown>((resolve, reject) =>
@@ -112,43 +110,11 @@ async function extractServer(
       const select =
         `SELECT ${columns.writable.map(quoteId).join(', ')} FROM ${from.qualified}` +
         (compiled ? ` WHERE ${compiled.sql}` : '');
-      let out = Buffer.allocUnsafe(BATCH_BYTES * 2);
-      let o = 0;
-      let batchRows = 0;
-      const stream = reader
-        .query(select, compiled ? [...compiled.parameters] : [])
-        .stream({ highWaterMark: 256 });
-      for await (const row of stream as AsyncIterable<(Buffer | null)[]>) {
-        let need = 1;
-        for (const value of row) need += value === null ? 3 : value.length * 2 + 1;
-        if (o + need > out.length) {
-          if (o > 0) {
-            await sink.write(out.subarray(0, o), batchRows);
-            out = Buffer.allocUnsafe(Math.max(BATCH_BYTES * 2, need));
-            o = 0;
-            batchRows = 0;
-          } else out = Buffer.allocUnsafe(need);
-        }
-        for (let k = 0; k < row.length; k++) {
-          if (k > 0) out[o++] = TAB;
-          const value = row[k]!;
-          if (value === null) o += NULL_FIELD.copy(out, o);
-          else o = escapeInto(out, o, value);
-        }
-        out[o++] = LF;
-        batchRows++;
-        rows++;
-        if (o >= BATCH_BYTES) {
-          bytes += o;
-          await sink.write(out.subarray(0, o), batchRows);
-          out = Buffer.allocUnsafe(BATCH_BYTES * 2);
-          o = 0;
-          batchRows = 0;
-          progress.report(table, bytes, rows);
-        }
-      }
-      if (o > 0) await sink.write(out.subarray(0, o), batchRows);
-      bytes += o;
+      const copied = await copyRows(reader, select, compiled?.parameters ?? [], sink, (batch) =>
+        progress.report(table, bytes + batch.bytes, rows + batch.rows),
+      );
+      rows += copied.rows;
+      bytes += copied.bytes;
       await loads.finish(sink, () => undefined);
     }
     await query('COMMIT');
