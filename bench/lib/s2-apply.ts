@@ -4,7 +4,7 @@
 // --strategy allowlist: upsertColumns(wp_users, 4 columns) + upsertColumns(wp_usermeta, meta_value).
 import { openWorkspace, replaceChildren, replaceRows, upsertColumns, type WriteContext } from 'rowback';
 import { argValue, benchTarget, since } from './bench-target.ts';
-import { backupUsermeta, backupUsers, kitScope, USER_ALLOW_LIST } from './s2-scope.ts';
+import { backupUsermeta, backupUsers, kitScope, USER_ALLOW_LIST, USERMETA_ALLOW_WHERE } from './s2-scope.ts';
 
 const strategy = argValue('strategy');
 const scope = kitScope(Number(argValue('k')));
@@ -44,6 +44,7 @@ try {
           scope,
           on: 'user_id',
           columns: ['meta_value'],
+          where: USERMETA_ALLOW_WHERE,
         }),
       );
     }

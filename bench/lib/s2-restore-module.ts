@@ -1,6 +1,6 @@
 import { defineRestore, sql } from 'rowback';
 import { z } from 'zod';
-import { backupUsermeta, backupUsers, USER_ALLOW_LIST } from './s2-scope.ts';
+import { backupUsermeta, backupUsers, USER_ALLOW_LIST, USERMETA_ALLOW_WHERE } from './s2-scope.ts';
 
 /**
  * The S2 restore as an operator would write it: scope the kit's users into the workspace, then one
@@ -31,6 +31,7 @@ export function s2Module(strategy: 'replace' | 'allowlist') {
             scope: users,
             on: 'user_id',
             columns: ['meta_value'],
+            where: USERMETA_ALLOW_WHERE,
           });
         }
       });

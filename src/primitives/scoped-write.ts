@@ -297,18 +297,19 @@ async function capture(ctx: WriteContext, p: Prepared): Promise<void> {
   } else if (!replacing) {
     // upsert-columns
     const allow = spec.columns ?? [];
+    const where = spec.where ? sql`AND (${spec.where})` : sql``;
     await run(
       tx,
-      sql.raw(`INSERT INTO ${bi} (${columnList(p.imageColumns)})
-        SELECT ${columnList(p.imageColumns, T)} FROM ${live} ${scopeJoin(p, T, S, false)}
-        JOIN ${backup} ON ${pkJoin(p, T, B)}
-        WHERE NOT ${rowsSame(p, allow)} FOR UPDATE`),
+      sql`INSERT INTO ${sql.raw(bi)} (${sql.raw(columnList(p.imageColumns))})
+        SELECT ${sql.raw(columnList(p.imageColumns, T))} FROM ${sql.raw(`${live} ${scopeJoin(p, T, S, false)}`)}
+        JOIN ${sql.raw(`${backup} ON ${pkJoin(p, T, B)}`)}
+        WHERE NOT ${sql.raw(rowsSame(p, allow))} ${where} FOR UPDATE`,
     );
     p.counts.updated = await run(
       tx,
       sql.raw(`INSERT INTO ${keys} (${pkCols}, rb_action) SELECT ${pkCols}, 'u' FROM ${bi} FOR UPDATE`),
     );
-    if (spec.insertMissing) p.counts.inserted = await captureMissing(tx, p, live, backup, firstPk(T), false);
+    if (spec.insertMissing) p.counts.inserted = await captureMissing(tx, p, false);
   } else {
     // replace-rows / replace-children: the keys first, from two passes (live side, backup side), then
     // the before-image of the changed live rows by primary key. Scoped live rows without an identical
@@ -341,7 +342,7 @@ async function capture(ctx: WriteContext, p: Prepared): Promise<void> {
         JOIN ${live} ON ${joinOn(K, p.pk, T, p.pk)} FOR UPDATE`),
     );
     const detect = (spec.detectConflicts ?? !scopedByKey) && spec.scope !== undefined;
-    await captureMissing(tx, p, live, backup, firstPk(T), detect);
+    await captureMissing(tx, p, detect);
     const actions = await countActions(tx, p);
     if (actions.x > 0) await refuseConflicts(ctx, p, actions.x);
     p.counts.updated = actions.u;
@@ -356,28 +357,25 @@ async function capture(ctx: WriteContext, p: Prepared): Promise<void> {
  * Keys of scoped backup rows that have no live row with the same primary key, to be inserted ('i').
  * With `conflicts`, also the keys a live row of an unscoped parent now uses ('x'): such a backup row
  * cannot be put back without taking that row from its parent, which `refuseConflicts` refuses.
+ * A `where` condition (upsert-columns) is written on `t`: here the backup row is `t`, the live row `l`.
  */
-async function captureMissing(
-  tx: Kysely<any>,
-  p: Prepared,
-  live: string,
-  backup: string,
-  livePk: string,
-  conflicts: boolean,
-): Promise<number> {
+async function captureMissing(tx: Kysely<any>, p: Prepared, conflicts: boolean): Promise<number> {
   const scope = p.spec.scope!;
-  const backupPk = columnList(p.pk.map(p.backupName), B);
+  const [b, t] = p.spec.where ? [T, 'l'] : [B, T];
+  const backupPk = columnList(p.pk.map(p.backupName), b);
+  const livePk = `${quoteId(t)}.${quoteId(p.pk[0]!)}`;
+  const from = `${p.spec.from!.qualified} AS ${quoteId(b)} ${scopeJoin(p, b, S, true)}
+      LEFT JOIN ${p.spec.table.qualified} AS ${quoteId(t)} ON ${pkJoin(p, t, b)}`;
+  const where = p.spec.where ? sql`AND (${p.spec.where})` : sql``;
   const select = conflicts
     ? // The live row with that key belongs to another parent: a conflict unless that parent is scoped too.
-      `SELECT ${backupPk}, CASE WHEN ${livePk} IS NULL THEN 'i' ELSE 'x' END FROM ${backup} ${scopeJoin(p, B, S, true)}
-      LEFT JOIN ${live} ON ${pkJoin(p, T, B)}
-      WHERE ${livePk} IS NULL OR (NOT ${allSame(p.on.map((c) => sameValue(T, c, B, p.backupName(c), p.info(c))))}
-        AND NOT EXISTS (SELECT 1 FROM ${scope.table.qualified} AS ${quoteId('s2')} WHERE ${joinOn('s2', scope.key, T, p.on)}))`
-    : `SELECT ${backupPk}, 'i' FROM ${backup} ${scopeJoin(p, B, S, true)}
-      LEFT JOIN ${live} ON ${pkJoin(p, T, B)} WHERE ${livePk} IS NULL`;
+      `SELECT ${backupPk}, CASE WHEN ${livePk} IS NULL THEN 'i' ELSE 'x' END FROM ${from}
+      WHERE (${livePk} IS NULL OR (NOT ${allSame(p.on.map((c) => sameValue(t, c, b, p.backupName(c), p.info(c))))}
+        AND NOT EXISTS (SELECT 1 FROM ${scope.table.qualified} AS ${quoteId('s2')} WHERE ${joinOn('s2', scope.key, t, p.on)})))`
+    : `SELECT ${backupPk}, 'i' FROM ${from} WHERE ${livePk} IS NULL`;
   return run(
     tx,
-    sql.raw(`INSERT INTO ${p.keys.qualified} (${columnList(p.pk)}, rb_action) ${select} FOR UPDATE`),
+    sql`INSERT INTO ${sql.raw(p.keys.qualified)} (${sql.raw(columnList(p.pk))}, rb_action) ${sql.raw(select)} ${where} FOR UPDATE`,
   );
 }
 

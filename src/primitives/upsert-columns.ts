@@ -1,3 +1,4 @@
+import type { RawBuilder } from 'kysely';
 import type { TableRef } from '../db/index.ts';
 import { applyWrites, type WriteOptions, type WriteResult, type WriteSpec } from './scoped-write.ts';
 import { resolveTable } from './table-metadata.ts';
@@ -12,6 +13,12 @@ export interface UpsertColumnsWriteOptions extends WriteOptions {
   readonly insertMissing?: boolean;
   /** Columns of the table matched by position to the scope's key (default: the key's own names). */
   readonly on?: string | readonly string[];
+  /**
+   * Only scoped rows that also match this condition, written on the live row as `t.col` (e.g. the
+   * usermeta keys an allow-list restores: sql`t.meta_key IN ('first_name', 'last_name')`). With
+   * `insertMissing` it is evaluated on the backup row too, which is then the one called `t`.
+   */
+  readonly where?: RawBuilder<unknown>;
 }
 
 /** The `WriteSpec` of an allow-list upsert, for `applyWrites`. */
@@ -28,15 +35,16 @@ export function upsertColumnsSpec(
     scope: options.scope,
     ...(on ? { on } : {}),
     columns: options.columns,
+    ...(options.where ? { where: options.where } : {}),
     insertMissing: options.insertMissing ?? false,
     options,
   };
 }
 
 /**
- * Allow-list restore: for scoped live rows that have a backup row with the same primary key, sets only
- * the named columns from the backup, and only on rows where one of them differs. Live rows the backup
- * lacks are kept. Before-images hold the whole prior rows.
+ * Allow-list restore: for scoped live rows (matching `where`, if given) that have a backup row with the
+ * same primary key, sets only the named columns from the backup, and only on rows where one of them
+ * differs. Live rows the backup lacks are kept. Before-images hold the whole prior rows.
  *
  * @example
  * await upsertColumns(ctx, 'wp_users', { from: backup.table('wp_users'), scope: users,

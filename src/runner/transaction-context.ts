@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, RawBuilder } from 'kysely';
 import { TableRef } from '../db/index.ts';
 import { DriftSincePlanError } from '../errors/index.ts';
 import {
@@ -51,6 +51,8 @@ interface WritePlan {
   readonly on: readonly string[] | undefined;
   readonly from: TableRef | undefined;
   readonly allowList: readonly string[] | null;
+  /** A `where` condition of the write, if any. */
+  readonly where?: RawBuilder<unknown> | undefined;
   readonly gate: string | null;
   perform(): Promise<WriteResult>;
 }
@@ -131,6 +133,7 @@ export function createTransactionContext(
         on,
         plan.from?.toString(),
         plan.allowList,
+        ...(plan.where ? [conditionText(ctx.tx, plan.where)] : []),
       ]),
     );
     // Cascaded child rows (an acknowledged ON DELETE CASCADE) have their own before-images: undo
@@ -166,6 +169,7 @@ export function createTransactionContext(
         on: undefined,
         from: undefined,
         allowList: null,
+        where: options.where,
         gate: gateOf(options.expect),
         perform: () => purge(ctx, table, options),
       });
@@ -192,6 +196,7 @@ export function createTransactionContext(
         on: onOf(options.on),
         from: options.from,
         allowList: options.columns,
+        where: options.where,
         gate: gateOf(options.expect),
         perform: () => upsertColumns(ctx, table, { ...options, scope }),
       });
@@ -241,6 +246,14 @@ export function createTransactionContext(
     }),
   };
   return Object.freeze(tx);
+}
+
+/** A write's condition as SQL with its parameters, for the step's digest. */
+function conditionText(db: Kysely<any>, where: RawBuilder<unknown>): string {
+  const compiled = where.compile(db);
+  return JSON.stringify([compiled.sql, compiled.parameters], (_, v) =>
+    typeof v === 'bigint' ? String(v) : v,
+  );
 }
 
 /** The plan's column drift profile of one write: which columns differ, and which lie outside the allow-list. */

@@ -113,4 +113,35 @@ describe('replaceRows + replaceChildren (blanket replace)', () => {
     expect(user5.user_pass).toBe('x'); // outside the allow-list: kept
     expect(rows.some((r) => String(r.ID) === '9999')).toBe(true); // not in the backup: kept
   });
+
+  it('allow-list upsert with a where condition touches only the matching rows, backup side included', async () => {
+    const metaBackup = await bed.backup('wp_usermeta');
+    await damage();
+    const meta = bed.live('wp_usermeta').qualified;
+    // Damage a key the condition leaves out: it must stay damaged.
+    await bed.exec(`UPDATE ${meta} SET meta_value = 'EPlast' WHERE user_id = 5 AND meta_key = 'last_name'`);
+    await bed.exec(`DELETE FROM ${meta} WHERE user_id = 6 AND meta_key = 'last_name'`);
+    const scope = await scopeUsers();
+    const { value } = await inTransaction(bed, 'allowlist', 'apply', (ctx) =>
+      upsertColumns(ctx, 'wp_usermeta', {
+        from: metaBackup,
+        scope,
+        on: 'user_id',
+        columns: ['meta_value'],
+        insertMissing: true,
+        where: sql`t.meta_key IN ('first_name', 'nickname')`,
+      }),
+    );
+    // Users 5, 6, 8 (7 has no live user but keeps its usermeta): first_name updated back, nickname
+    // re-inserted; last_name of user 5 and the ep_flag rows are outside the condition.
+    expect({ d: value.deleted, i: value.inserted, u: value.updated }).toEqual({ d: 0, i: 4, u: 4 });
+    const rows = await bed.box.rows('wp_usermeta', { orderBy: 'umeta_id' });
+    const of = (user: number, key: string) =>
+      rows.filter((r) => Number(r.user_id) === user && r.meta_key === key).map((r) => r.meta_value);
+    expect(of(5, 'first_name')).toEqual(['First5']);
+    expect(of(8, 'nickname')).toEqual(['nick8']);
+    expect(of(5, 'last_name')).toEqual(['EPlast']);
+    expect(of(6, 'last_name')).toEqual([]); // missing live, but outside the condition: not re-inserted
+    expect(of(5, 'ep_flag')).toEqual(['1']);
+  });
 });
