@@ -112,53 +112,36 @@ export class RunExecution implements ArtifactRecorder {
   async run<T>(definition: StepDefinition<T>): Promise<T> {
     const seq = this.claim(definition.name);
     const { ledger, runId, onEvent } = this.settings;
+    const step = { seq, name: definition.name, kind: definition.kind, gate: definition.gate };
     const previous = this.settings.completed.get(definition.name);
     if (previous) {
       const detail = previous.detail_json
         ? (JSON.parse(previous.detail_json) as { detail: unknown }).detail
         : null;
       const report: StepReport = {
-        seq,
-        name: definition.name,
-        kind: definition.kind,
+        ...step,
         status: 'skipped',
         rows: previous.rows_affected === null ? null : Number(previous.rows_affected),
-        gate: definition.gate,
         durationMs: 0,
         sqlDigest: previous.sql_digest,
         note: `completed in run ${previous.run_id}`,
         operations: [],
         error: null,
       };
-      await startStep(ledger, {
-        runId,
-        seq,
-        name: definition.name,
-        kind: definition.kind,
-        gate: definition.gate,
-      });
+      await startStep(ledger, { runId, ...step });
       await finishStep(ledger, runId, seq, this.#finish(report, detail));
       this.#push(report);
       return definition.restore(detail);
     }
-    await startStep(ledger, {
-      runId,
-      seq,
-      name: definition.name,
-      kind: definition.kind,
-      gate: definition.gate,
-    });
+    await startStep(ledger, { runId, ...step });
     onEvent({ type: 'step-start', name: definition.name, kind: definition.kind });
     const started = performance.now();
     try {
       const outcome = await definition.body(seq);
       const report: StepReport = {
-        seq,
-        name: definition.name,
-        kind: definition.kind,
+        ...step,
         status: outcome.status ?? 'done',
         rows: outcome.rows,
-        gate: definition.gate,
         durationMs: Math.round(performance.now() - started),
         sqlDigest: outcome.sqlDigest ?? null,
         note: outcome.note ?? null,
@@ -171,13 +154,10 @@ export class RunExecution implements ArtifactRecorder {
       return outcome.result;
     } catch (error) {
       const report: StepReport = {
-        seq,
-        name: definition.name,
-        kind: definition.kind,
+        ...step,
         // A manual step that stops the run is waiting for the operator, not broken.
         status: isErrorNamed(error, 'ManualStepPendingError') ? 'awaiting' : 'failed',
         rows: null,
-        gate: definition.gate,
         durationMs: Math.round(performance.now() - started),
         sqlDigest: null,
         note: null,
