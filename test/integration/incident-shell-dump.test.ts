@@ -1,12 +1,12 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zstdDecompressSync } from 'node:zlib';
-import { parseConnectionUrl, quoteId, sql } from 'rowback';
+import { quoteId, sql } from 'rowback';
 import { createSandbox, type Sandbox } from 'rowback/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildIncident, type Incident, parseTsvField } from '../../src/demo/index.ts';
+import { runClientTool } from '../support/mariadb-client.ts';
 
 /** Small chunks, so the larger tables are split into several files like a real 64 MB-chunked dump. */
 const BYTES_PER_CHUNK = 48 * 1024;
@@ -49,30 +49,9 @@ function dataFiles(files: readonly string[], basename: string): string[] {
 }
 
 /** Runs SQL through the server's own command-line client: an independent reader of the dump. */
-async function mariadbClient(url: string, schema: string, text: string): Promise<void> {
-  const o = parseConnectionUrl(url);
-  const args = [
-    '--no-defaults',
-    `--user=${o.user}`,
-    ...(o.socketPath
-      ? [`--socket=${o.socketPath}`]
-      : [`--host=${o.host}`, `--port=${o.port}`, '--protocol=TCP']),
-    '--default-character-set=utf8mb4',
-    '--local-infile=1',
-    schema,
-  ];
-  const env = { ...process.env, ...(o.password ? { MYSQL_PWD: o.password } : {}) };
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn('mariadb', args, { stdio: ['pipe', 'ignore', 'pipe'], env });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`mariadb exited ${code}: ${stderr}`)),
-    );
-    child.stdin.end(text);
+function mariadbClient(url: string, schema: string, text: string): Promise<void> {
+  return runClientTool('mariadb', url, ['--default-character-set=utf8mb4', '--local-infile=1', schema], {
+    text,
   });
 }
 

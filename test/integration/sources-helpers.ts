@@ -1,15 +1,6 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import {
-  connect,
-  type ExtractContext,
-  parseConnectionUrl,
-  quoteId,
-  quoteQualified,
-  sql,
-  type Target,
-} from 'rowback';
+import { connect, type ExtractContext, quoteId, quoteQualified, sql, type Target } from 'rowback';
+import { runClientTool } from '../support/mariadb-client.ts';
 
 export const REAL = new URL('../../fixtures/real/', import.meta.url).pathname;
 
@@ -42,31 +33,7 @@ export async function clientLoad(
   schema: string,
   input: { file: string } | { text: string | Buffer },
 ): Promise<void> {
-  const o = parseConnectionUrl(url);
-  const args = [
-    '--no-defaults',
-    `--host=${o.host}`,
-    `--port=${o.port}`,
-    `--user=${o.user}`,
-    ...(o.password ? [`--password=${o.password}`] : []),
-    ...(o.socketPath ? [`--socket=${o.socketPath}`] : []),
-    '--default-character-set=utf8mb4',
-    '--local-infile=1',
-    schema,
-  ];
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn('mariadb', args, { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`mariadb exited ${code}: ${stderr}`)),
-    );
-    if ('file' in input) createReadStream(input.file).pipe(child.stdin);
-    else child.stdin.end(input.text);
-  });
+  await runClientTool('mariadb', url, ['--default-character-set=utf8mb4', '--local-infile=1', schema], input);
 }
 
 export async function checksum(target: Target, schema: string, table: string): Promise<string> {

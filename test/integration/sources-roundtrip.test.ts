@@ -5,19 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromMysqldump, parseConnectionUrl, quoteId, quoteQualified, sql } from 'rowback';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { prng } from '../support/prng.ts';
 import { checksum, clientLoad, rowsDigest, workspace } from './sources-helpers.ts';
-
-/** Deterministic PRNG (mulberry32), so a failing seed can be replayed with ROWBACK_ROUNDTRIP_SEED. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOSTILE = [
   "'",

@@ -11,8 +11,9 @@ import {
 } from 'rowback';
 import { findServerBinary, type MysqlServer, startEphemeralServer } from 'rowback/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { prng } from '../support/prng.ts';
 import { runCli, startCli } from '../support/run-cli.ts';
-import { createRig, ledgerRuns, MODULE_ID, moduleSource, prng, type Rig, SCALE } from './harness.ts';
+import { createRig, ledgerRuns, MODULE_ID, moduleSource, type Rig, SCALE } from './harness.ts';
 
 /**
  * Issue 7, case 2: connection and server faults. These run on this file's OWN ephemeral server (never the

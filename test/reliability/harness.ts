@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isErrorNamed, parseConnectionUrl, quoteId, type RunSummary, sql, status } from 'rowback';
+import { isErrorNamed, quoteId, type RunSummary, sql, status } from 'rowback';
 import { createSandbox, type MysqlServer, type Sandbox } from 'rowback/testing';
+import { runClientTool } from '../support/mariadb-client.ts';
 import { REPO_ROOT, runCli } from '../support/run-cli.ts';
 
 /**
@@ -25,18 +25,6 @@ function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
   const n = raw ? Number.parseInt(raw, 10) : Number.NaN;
   return Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
-/** A small seeded PRNG (mulberry32), so a failing run can be replayed with ROWBACK_RELIABILITY_SEED. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `SELECT n FROM …` giving 1..count on MySQL 8 and MariaDB (no recursion-depth limits, no seq_ tables). */
@@ -205,29 +193,12 @@ export async function mariadbDump(
   tables: readonly string[],
   file: string,
 ): Promise<void> {
-  const o = parseConnectionUrl(url);
-  const args = [
-    '--no-defaults',
-    `--host=${o.host}`,
-    `--port=${o.port}`,
-    `--user=${o.user}`,
-    ...(o.password ? [`--password=${o.password}`] : []),
+  await runClientTool('mariadb-dump', url, [
     '--single-transaction',
     `--result-file=${file}`,
     schema,
     ...tables,
-  ];
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn('mariadb-dump', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`mariadb-dump exited ${code}: ${stderr}`)),
-    );
-  });
+  ]);
 }
 
 /** Rows of a ledger table of the rig's control schema, as JSON text (for secret scans). */

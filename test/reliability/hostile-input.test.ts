@@ -16,8 +16,9 @@ import {
 } from 'rowback';
 import { createSandbox, type Sandbox } from 'rowback/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { prng } from '../support/prng.ts';
 import { REPO_ROOT } from '../support/run-cli.ts';
-import { prng, SCALE } from './harness.ts';
+import { SCALE } from './harness.ts';
 
 /**
  * Issue 7, case 4 (files): ≥ 1,000 truncated, bit-flipped and mis-typed dump files and shell-dump

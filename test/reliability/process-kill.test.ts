@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RunSummary, sql } from 'rowback';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { prng } from '../support/prng.ts';
 import { type CliRun, runCli, startCli } from '../support/run-cli.ts';
 import {
   createRig,
@@ -8,7 +9,6 @@ import {
   ledgerRuns,
   MODULE_ID,
   moduleSource,
-  prng,
   type Rig,
   SCALE,
 } from './harness.ts';

@@ -7,6 +7,7 @@ import { openByteInput } from '../../src/sources/byte-input.ts';
 import { DumpSelection } from '../../src/sources/dump-selection.ts';
 import { MysqldumpTokenizer } from '../../src/sources/mysqldump-tokenizer.ts';
 import type { WorkspaceServer } from '../../src/sources/workspace-ddl.ts';
+import { prng } from '../support/prng.ts';
 
 const REAL = new URL('../../fixtures/real/', import.meta.url).pathname;
 const SERVER: WorkspaceServer = {
@@ -34,17 +35,6 @@ const WANTED: Record<string, string[]> = {
   'mysqldump-mysql8.0.17-innodb-cluster-metadata-cluster_1member.sql': ['clusters', 'instances'],
   'mysqldump-mysql8.0.17-innodb-cluster-metadata-1.0.1-snapshot.sql': ['clusters', 'hosts'],
 };
-
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Parses like fromMysqldump does, without a server: rows per selected table, or the error. */
 function parse(bytes: Buffer, tables: string[], rand: () => number): Record<string, number> {
