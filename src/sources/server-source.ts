@@ -1,4 +1,4 @@
-import type { RawBuilder } from 'kysely';
+import { createQueryId, MysqlQueryCompiler, type RawBuilder } from 'kysely';
 import { createConnection } from 'mysql2';
 import {
   connect,
@@ -75,6 +75,9 @@ async function extractServer(
     rowsAsArray: true,
     // Every value as the bytes the server sent: no number, date or text conversion on the way.
     typeCast: false,
+    // mysql2 sizes each connection's prepared-statement cache for its maximum up front (16,000: about
+    // 1 MB of arrays); this connection prepares nothing.
+    maxPreparedStatements: 1,
   });
   const query = (text: string, values: unknown[] = []) =>
     new Promise<unknown>((resolve, reject) =>
@@ -105,12 +108,8 @@ async function extractServer(
         method,
       });
       loads.track(sink);
-      const where = options.where?.[table];
-      const compiled = where ? where.compile(source.db) : null;
-      const select =
-        `SELECT ${columns.writable.map(quoteId).join(', ')} FROM ${from.qualified}` +
-        (compiled ? ` WHERE ${compiled.sql}` : '');
-      const copied = await copyRows(reader, select, compiled?.parameters ?? [], sink, (batch) =>
+      const select = selectStatement(from, columns.writable, options.where?.[table]);
+      const copied = await copyRows(reader, select.sql, select.parameters, sink, (batch) =>
         progress.report(table, bytes + batch.bytes, rows + batch.rows),
       );
       rows += copied.rows;
@@ -141,6 +140,29 @@ async function extractServer(
   } finally {
     reader.destroy();
   }
+}
+
+/**
+ * The SELECT for one table, as one flat string. Kysely builds SQL with `+=`, which V8 keeps as a rope of
+ * one string object per piece; the rope stays alive in the compiler (`where.compile(db)` uses `db`'s one
+ * compiler, which keeps its last SQL) and in mysql2's query until the copy ends. With an `IN` list of
+ * 20,000 literals that is 60,000 objects (2 MB) surviving the scavenges of the copy, and what survives
+ * scavenges is what makes V8 double its young generation (32 MB more RSS). So the where gets a compiler
+ * of its own, and the statement is copied flat before the rope is dropped.
+ */
+function selectStatement(
+  from: TableRef,
+  columns: readonly string[],
+  where: RawBuilder<unknown> | undefined,
+): { readonly sql: string; readonly parameters: readonly unknown[] } {
+  // rowback's Kysely instances have no plugins, so this compiles exactly what `where.compile(db)` would.
+  const compiled = where
+    ? new MysqlQueryCompiler().compileQuery(where.toOperationNode(), createQueryId())
+    : null;
+  const text =
+    `SELECT ${columns.map(quoteId).join(', ')} FROM ${from.qualified}` +
+    (compiled ? ` WHERE ${compiled.sql}` : '');
+  return { sql: Buffer.from(text, 'utf8').toString('utf8'), parameters: compiled?.parameters ?? [] };
 }
 
 /** The GTID position of the snapshot, so the report says exactly which state was copied. */

@@ -38,6 +38,21 @@ describe('fromServer over many batches', () => {
     await live?.drop();
   });
 
+  it('sends a where with non-ASCII literals and parameters as written', async () => {
+    const ws = await workspace(inject('mysqlUrl'));
+    try {
+      const ids = Array.from({ length: 2_000 }, (_, i) => sql.lit(i * 3 + 1));
+      const result = await fromServer(inject('mysqlUrl'), {
+        schema: live.schema,
+        tables: ['many'],
+        where: { many: sql`id IN (${sql.join(ids)}) AND note LIKE ${sql.lit('%é 😀%')} AND id <= ${300}` },
+      }).extract(ws.context);
+      expect(result.tables[0]?.rows).toBe(100);
+    } finally {
+      await ws.drop();
+    }
+  });
+
   for (const method of ['load-data', 'insert'] as const) {
     it(`lands every batch byte-identical (${method})`, async () => {
       const ws = await workspace(inject('mysqlUrl'));
