@@ -45,6 +45,10 @@ export function poolOptions(options: ConnectionOptions, settings: ConnectSetting
     connectionLimit: settings.connectionLimit ?? 4,
     multipleStatements: false,
     flags: ['+LOCAL_FILES'],
+    // rowback sends text queries only (kysely and the loaders call query(), never execute()), so the
+    // prepared-statement cache mysql2 reserves per connection (16,000 entries by default; 0 also
+    // means the default) is dead weight: ~1 MB each, enough to tip V8 into a larger young generation.
+    maxPreparedStatements: 1,
   };
 }
 
