@@ -22,7 +22,9 @@ export type DumpEvent =
       readonly columns: readonly LoadColumn[];
       readonly duplicates: 'error' | 'replace' | 'ignore';
     }
-  | { readonly kind: 'rows'; readonly tsv: Buffer; readonly count: number };
+  | { readonly kind: 'rows'; readonly tsv: Buffer; readonly count: number }
+  /** A table that is not selected begins: the rows before it are over (a load waiting for more can end). */
+  | { readonly kind: 'other-table' };
 
 export interface DumpSelectionOptions {
   readonly tables: readonly string[];
@@ -144,7 +146,10 @@ export class DumpSelection implements DumpHandler {
         const schema = this.#definitionsOnly ? null : this.#schemaOf(statement.schema);
         const key = DumpSelection.key(schema, statement.table);
         this.created.set(key, { schema, table: statement.table });
-        if (!this.wanted(schema, statement.table)) return;
+        if (!this.wanted(schema, statement.table)) {
+          if (this.events.at(-1)?.kind !== 'other-table') this.events.push({ kind: 'other-table' });
+          return;
+        }
         if (!complete) {
           throw new SourceError(`at byte ${offset}: CREATE TABLE ${statement.table} is over 1 MiB`, {
             facts: { offset },

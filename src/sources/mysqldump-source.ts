@@ -10,6 +10,9 @@ import type { RowFilters } from './row-filter.ts';
 import type { ExtractContext, ExtractResult, Source } from './source.ts';
 import { openTableLoader, type RowSink } from './table-loader.ts';
 
+/** LOAD DATA connections per large table (fan-out-sink.ts). */
+const LOAD_STREAMS = 2;
+
 export interface MysqldumpOptions {
   /** Tables to extract (names as in the dump). Every one must be in the dump. */
   readonly tables: readonly string[];
@@ -66,24 +69,40 @@ async function extractMysqldump(
   const progress = new ProgressReporter(context.onProgress, file.size);
   let open: { key: string; sink: RowSink; duplicates: string } | null = null;
   let rows = 0;
+  // Loads per table not yet ended: a table whose last load ended is landed (its indexes and checks start).
+  const loading = new Map<string, number>();
+  const fanOut = new Set<string>();
 
   const closeOpen = async () => {
     if (!open) return;
     const closing = open;
     open = null;
-    await loads.finish(closing.sink, () => undefined);
+    await loads.finish(closing.sink, () => {
+      const left = (loading.get(closing.key) ?? 1) - 1;
+      loading.set(closing.key, left);
+      if (left === 0) zone.landed(landing.get(closing.key)!);
+    });
   };
 
   const drain = async () => {
     for (const event of selection.events.splice(0)) {
       if (event.kind === 'create') {
         const table = zone.tableFor(event.table, event.schema, options.into?.[event.table]);
-        await zone.createFromDdl(table, event.text, `${file.name} at byte ${event.offset}`);
+        const ddl = await zone.createFromDdl(table, event.text, `${file.name} at byte ${event.offset}`, {
+          dropAutoIncrement: method === 'load-data',
+        });
+        if (!ddl.generatesIds) fanOut.add(event.key);
         landing.set(event.key, { sourceSchema: event.schema, sourceTable: event.table, table });
+      } else if (event.kind === 'other-table') {
+        // A LOAD DATA LOCAL that waits for more rows while the reader skips a large table would be cut
+        // off by the server after net_read_timeout; and the finished table's indexes and checks can start.
+        await closeOpen();
       } else if (event.kind === 'insert') {
         if (open?.key === event.key && open.duplicates === event.duplicates) continue;
         await closeOpen();
         const target = landing.get(event.key)!;
+        loading.set(event.key, (loading.get(event.key) ?? 0) + 1);
+        await zone.reopen(target);
         const sink = await openTableLoader(context.target, {
           table: target.table,
           columns: event.columns,
@@ -91,6 +110,7 @@ async function extractMysqldump(
           timeZone: selection.timeZone,
           duplicates: event.duplicates,
           method,
+          streams: fanOut.has(event.key) ? LOAD_STREAMS : 1,
         });
         loads.track(sink);
         open = { key: event.key, sink, duplicates: event.duplicates };
@@ -120,6 +140,7 @@ async function extractMysqldump(
     }
     for await (const chunk of file.chunks({ reuse: true })) {
       context.signal?.throwIfAborted();
+      zone.throwIfFailed();
       tokenizer.write(chunk);
       await drain();
       progress.report(selection.currentTable, file.bytesRead(), rows);

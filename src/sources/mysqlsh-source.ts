@@ -54,6 +54,9 @@ export function fromMysqlShellDump(dir: string, options: MysqlShellDumpOptions):
   });
 }
 
+/** LOAD DATA connections per large table (fan-out-sink.ts). */
+const LOAD_STREAMS = 2;
+
 async function extractShellDump(
   dir: string,
   options: MysqlShellDumpOptions,
@@ -74,8 +77,11 @@ async function extractShellDump(
       found.push(await findShellTable(dump, table, options.schema, allowIncomplete));
     for (const table of found) {
       const target = zone.tableFor(table.table, table.schema, options.into?.[table.table]);
-      await zone.createFromDdl(target, await createTableOf(table), table.ddlFile);
-      landed.push({ sourceSchema: table.schema, sourceTable: table.table, table: target });
+      const ddl = await zone.createFromDdl(target, await createTableOf(table), table.ddlFile, {
+        dropAutoIncrement: method === 'load-data',
+      });
+      const landing: LandingTable = { sourceSchema: table.schema, sourceTable: table.table, table: target };
+      landed.push(landing);
       const sink = await openTableLoader(context.target, {
         table: target,
         columns: table.columns.map((name) => {
@@ -86,6 +92,7 @@ async function extractShellDump(
         timeZone: dump.started.tzUtc === false ? null : '+00:00',
         duplicates: 'error',
         method,
+        streams: ddl.generatesIds ? 1 : LOAD_STREAMS,
       });
       loads.track(sink);
       const aligner = new TsvRowAligner(keyFilter(table, options.rows));
@@ -117,6 +124,7 @@ async function extractShellDump(
             },
           );
         }
+        zone.landed(landing);
       });
     }
     await loads.settle();

@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import type { Connection } from 'mysql2/promise';
 import { quoteId, type TableRef, type Target } from '../db/index.ts';
 import { SourceError } from '../errors/index.ts';
+import { FanOutSink } from './fan-out-sink.ts';
 import { type LoadMethod, type LoadSettings, openLoadSession } from './load-session.ts';
 import { splitTsvRows, unescapeField } from './tsv-bytes.ts';
 
@@ -21,6 +22,11 @@ export interface TableLoadSpec extends LoadSettings {
   /** REPLACE / IGNORE duplicates the way the backup's statement said; plain INSERT means none expected. */
   readonly duplicates: 'error' | 'replace' | 'ignore';
   readonly method: LoadMethod;
+  /**
+   * LOAD DATA connections to spread the rows over (default 1). Only for a table without id generation
+   * and with `duplicates: 'error'` (fan-out-sink.ts); otherwise one.
+   */
+  readonly streams?: number;
 }
 
 /** Receives whole rows as LOAD DATA text (tsv-bytes.ts) and lands them in one workspace table. */
@@ -41,6 +47,8 @@ const BINARY_TYPES =
   /^(binary|varbinary|tinyblob|blob|mediumblob|longblob|bit|geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection|geomcollection)$/;
 const SOCKET_HIGH_WATER = 4 << 20;
 const INSERT_BATCH_BYTES = 4 << 20;
+/** A table smaller than this keeps one load connection. */
+const FAN_OUT_AFTER_BYTES = 8 << 20;
 
 /**
  * Opens a loader for one table. Text columns whose character set differs from the data's go through
@@ -48,10 +56,23 @@ const INSERT_BATCH_BYTES = 4 << 20;
  * nothing is ever re-encoded on the way.
  */
 export async function openTableLoader(target: Target, spec: TableLoadSpec): Promise<RowSink> {
+  const streams = spec.streams ?? 1;
+  if (streams > 1 && spec.method === 'load-data' && spec.duplicates === 'error') {
+    // The lanes share the one socket budget: the client holds no more rows in flight than with one.
+    return FanOutSink.open(
+      () => openSink(target, spec, SOCKET_HIGH_WATER / streams),
+      streams,
+      FAN_OUT_AFTER_BYTES,
+    );
+  }
+  return openSink(target, spec, SOCKET_HIGH_WATER);
+}
+
+async function openSink(target: Target, spec: TableLoadSpec, socketHighWater: number): Promise<RowSink> {
   const types = await columnTypes(target, spec.table);
   const connection = await openLoadSession(target, spec);
   return spec.method === 'load-data'
-    ? new LoadDataSink(connection, spec, types, segmentBytes(target))
+    ? new LoadDataSink(connection, spec, types, segmentBytes(target), socketHighWater)
     : new InsertSink(connection, spec, types);
 }
 
@@ -114,6 +135,7 @@ class LoadDataSink implements RowSink {
   readonly #spec: TableLoadSpec;
   readonly #sql: string;
   readonly #segmentBytes: number;
+  readonly #socketHighWater: number;
   #stream: PassThrough | null = null;
   #done: Promise<number> | null = null;
   #failure: unknown = null;
@@ -129,10 +151,12 @@ class LoadDataSink implements RowSink {
     spec: TableLoadSpec,
     types: Map<string, ColumnType>,
     segmentBytes: number,
+    socketHighWater: number,
   ) {
     this.#connection = connection;
     this.#spec = spec;
     this.#segmentBytes = segmentBytes;
+    this.#socketHighWater = socketHighWater;
     const fields: string[] = [];
     const sets: string[] = [];
     spec.columns.forEach((column, index) => {
@@ -208,7 +232,7 @@ class LoadDataSink implements RowSink {
         connection?: { stream?: NodeJS.WritableStream & { writableLength: number } };
       }
     ).connection?.stream;
-    while (socket && socket.writableLength > SOCKET_HIGH_WATER && !this.#failure) {
+    while (socket && socket.writableLength > this.#socketHighWater && !this.#failure) {
       await Promise.race([once(socket, 'drain'), failed]);
     }
     if (this.#failure) throw loadError(this.#spec, this.#failure);

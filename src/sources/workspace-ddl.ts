@@ -25,10 +25,19 @@ export interface WorkspaceDdl {
    * row and index, the way myloader defers indexes.
    */
   readonly deferredIndexes: readonly string[];
+  /** The table has an AUTO_INCREMENT column (one kept, or the invisible primary key rowback added). */
+  readonly generatesIds: boolean;
 }
 
 export interface RewriteOptions {
   readonly deferIndexes?: boolean;
+  /**
+   * Drop the AUTO_INCREMENT attribute of the backup's columns (their values are all in the rows). A
+   * LOAD DATA into a table with one holds the table's AUTO-INC lock for the whole statement under the
+   * default `innodb_autoinc_lock_mode=1`, even when every row brings its id: two loads into the table
+   * then run one after the other.
+   */
+  readonly dropAutoIncrement?: boolean;
 }
 
 /** The invisible key rowback adds to a table without a primary key when the server insists on one. */
@@ -69,6 +78,18 @@ export function rewriteCreateTable(
       .filter((sig) => sig[0]?.kind === 'ident' && sig.some((t) => isWord(t, 'AUTO_INCREMENT')))
       .map((sig) => identName(sig[0]!).toLowerCase()),
   );
+  if (options.dropAutoIncrement) {
+    for (const item of parsed.items) {
+      const sig = significant(item);
+      if (sig[0]?.kind !== 'ident' || !autoIncrement.has(identName(sig[0]).toLowerCase())) continue;
+      const column = identName(sig[0]);
+      changes.push(
+        `${label}: dropped AUTO_INCREMENT from column ${column} (the workspace copy never generates ids; without it, several LOAD DATA streams can fill the table at once)`,
+      );
+    }
+    autoIncrement.clear();
+  }
+  let generatesIds = false;
   for (const item of parsed.items) {
     const sig = significant(item);
     if (sig.length === 0) continue;
@@ -82,7 +103,13 @@ export function rewriteCreateTable(
       );
       continue;
     }
-    const text = joinTokens(tidySpaces(adaptTokens(item, server, label, changes)));
+    const adapted = adaptTokens(item, server, label, changes);
+    const tokens =
+      options.dropAutoIncrement && sig[0]?.kind === 'ident'
+        ? adapted.filter((t) => !isWord(t, 'AUTO_INCREMENT'))
+        : adapted;
+    if (tokens.some((t) => isWord(t, 'AUTO_INCREMENT'))) generatesIds = true;
+    const text = joinTokens(tidySpaces(tokens));
     if (options.deferIndexes && isPlainIndex(sig) && !startsWithColumn(sig, autoIncrement))
       deferredIndexes.push(text);
     else items.push(text);
@@ -98,6 +125,7 @@ export function rewriteCreateTable(
     }
     items.push(`${quoteId(ROW_ID_COLUMN)} bigint unsigned NOT NULL AUTO_INCREMENT INVISIBLE`);
     items.push(`PRIMARY KEY (${quoteId(ROW_ID_COLUMN)})`);
+    generatesIds = true;
     changes.push(
       `${label}: added invisible primary key ${ROW_ID_COLUMN} (the table has none and the server requires one)`,
     );
@@ -109,6 +137,7 @@ export function rewriteCreateTable(
     columns: parsed.columns,
     changes: Object.freeze(changes),
     deferredIndexes: Object.freeze(deferredIndexes),
+    generatesIds,
   });
 }
 

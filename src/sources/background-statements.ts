@@ -1,0 +1,79 @@
+import { setTimeout } from 'node:timers/promises';
+import type { Connection } from 'mysql2/promise';
+import type { Target } from '../db/index.ts';
+import { SourceError } from '../errors/index.ts';
+import { openLoadSession } from './load-session.ts';
+
+/** How long an abort waits for killed statements to return. */
+const ABORT_WAIT_MS = 10_000;
+
+/**
+ * Statements that run beside the load, each on a connection of its own (a landed table's index build
+ * and checks while the reader feeds the next table), at most `limit` at once. `abort()` kills the
+ * running ones (`KILL QUERY`) and waits for them, so a failed extract can drop its tables without
+ * waiting on a metadata lock held by an index build that still has minutes to go.
+ */
+export class BackgroundStatements {
+  readonly #target: Target;
+  readonly #limit: number;
+  readonly #running = new Set<Connection>();
+  readonly #pending = new Set<Promise<unknown>>();
+  readonly #queue: (() => void)[] = [];
+  #active = 0;
+  #aborted = false;
+
+  constructor(target: Target, limit = 4) {
+    this.#target = target;
+    this.#limit = limit;
+  }
+
+  /** Runs one statement on its own connection (the session of a load: non-strict, no FK checks). */
+  query<Row>(statement: string): Promise<Row[]> {
+    const done = this.#run<Row>(statement);
+    this.#pending.add(done);
+    done.finally(() => this.#pending.delete(done)).catch(() => undefined);
+    return done;
+  }
+
+  async #run<Row>(statement: string): Promise<Row[]> {
+    while (this.#active >= this.#limit) await new Promise<void>((resolve) => this.#queue.push(resolve));
+    this.#active++;
+    try {
+      const connection = await openLoadSession(this.#target, { timeZone: null });
+      this.#running.add(connection);
+      try {
+        if (this.#aborted) throw new SourceError('the extract was aborted');
+        const [rows] = await connection.query(statement);
+        return rows as Row[];
+      } finally {
+        this.#running.delete(connection);
+        await connection.end().catch(() => connection.destroy());
+      }
+    } finally {
+      this.#active--;
+      this.#queue.shift()?.();
+    }
+  }
+
+  /** Kills what runs, refuses what would start, and waits (bounded) until every statement returned. */
+  async abort(): Promise<void> {
+    this.#aborted = true;
+    for (const start of this.#queue.splice(0)) start();
+    if (this.#running.size > 0) {
+      // A connection of its own: the pool may be the one that is stuck.
+      const killer = await openLoadSession(this.#target, { timeZone: null }).catch(() => null);
+      for (const connection of this.#running) {
+        await (killer?.query(`KILL QUERY ${Number(connection.threadId)}`) ?? Promise.reject()).catch(() =>
+          connection.destroy(),
+        );
+      }
+      await killer?.end().catch(() => killer.destroy());
+    }
+    // A statement the server does not stop quickly must not turn a failed extract into a hang.
+    await Promise.race([
+      Promise.allSettled(this.#pending),
+      setTimeout(ABORT_WAIT_MS, undefined, { ref: false }),
+    ]);
+    for (const connection of this.#running) connection.destroy();
+  }
+}

@@ -1,0 +1,139 @@
+import { fromMysqldump, isErrorNamed, sql, type Target } from 'rowback';
+import { describe, expect, inject, it } from 'vitest';
+import { checksum, clientLoad, count, tablesOf, unique, workspace } from './sources-helpers.ts';
+
+// Past the 8 MiB after which a table's rows are spread over two LOAD DATA streams (table-loader.ts).
+const ROWS = 60_000;
+const STATEMENT_ROWS = 1_000;
+
+const CREATE_BIG =
+  'CREATE TABLE `big` (`id` int unsigned NOT NULL AUTO_INCREMENT, `k` int NOT NULL, `v` varchar(300) DEFAULT NULL, ' +
+  'PRIMARY KEY (`id`), KEY `k` (`k`)) ENGINE=InnoDB AUTO_INCREMENT=60001 DEFAULT CHARSET=utf8mb4;\n';
+
+function row(id: number, tag = 'v'): string {
+  return `(${id},${(id * 7919) % 1000},'${tag}${id} ${'x'.repeat(200 + (id % 50))}\\'s')`;
+}
+
+/** A mysqldump-like file of `big` (~15 MB) plus a small table after it; `verb` INSERT or REPLACE. */
+function dump(ids: readonly number[], verb = 'INSERT', tag?: (i: number) => string): Buffer {
+  const parts = [CREATE_BIG];
+  for (let at = 0; at < ids.length; at += STATEMENT_ROWS) {
+    const chunk = ids.slice(at, at + STATEMENT_ROWS).map((id, k) => row(id, tag?.(at + k)));
+    parts.push(`${verb} INTO \`big\` VALUES ${chunk.join(',')};\n`);
+  }
+  parts.push('CREATE TABLE `small` (`id` int NOT NULL PRIMARY KEY, `s` varchar(10));\n');
+  parts.push("INSERT INTO `small` VALUES (1,'a'),(2,'b');\n");
+  return Buffer.from(parts.join(''));
+}
+
+const sequence = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+/** Polls the server's process list while `work` runs: the most LOAD DATA statements into `table` at once. */
+async function maxConcurrentLoads<T>(
+  target: Target,
+  table: string,
+  work: Promise<T>,
+): Promise<{ result: PromiseSettledResult<T>; max: number }> {
+  let max = 0;
+  let done = false;
+  const settled = Promise.allSettled([work]).then(([r]) => {
+    done = true;
+    return r!;
+  });
+  while (!done) {
+    const r = await sql<{ n: number | string }>`
+      SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST
+       WHERE INFO LIKE 'LOAD DATA%' AND INFO LIKE ${`%${table}%`}`.execute(target.db);
+    max = Math.max(max, Number(r.rows[0]?.n ?? 0));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return { result: await settled, max };
+}
+
+describe('fromMysqldump: a large table over two LOAD DATA streams', () => {
+  it('lands every row exactly once with the client load’s checksum; the dropped AUTO_INCREMENT is listed', async () => {
+    const url = inject('mysqlUrl');
+    const ws = await workspace(url);
+    const reference = unique('rbt_ref');
+    try {
+      const bytes = dump(sequence(ROWS));
+      const { result, max } = await maxConcurrentLoads(
+        ws.target,
+        `${ws.schema}\`.\`b__big`,
+        fromMysqldump([bytes], { tables: ['big', 'small'] }).extract(ws.context),
+      );
+      if (result.status === 'rejected') throw result.reason;
+      expect(max).toBe(2);
+      const extracted = result.value;
+      expect(extracted.tables.map((t) => [t.sourceTable, t.rows])).toEqual([
+        ['big', ROWS],
+        ['small', 2],
+      ]);
+      expect(extracted.ddlChanges).toEqual([
+        'big: dropped AUTO_INCREMENT from column id (the workspace copy never generates ids; without it, several LOAD DATA streams can fill the table at once)',
+      ]);
+      const created = await sql
+        .raw<{ 'Create Table': string }>(`SHOW CREATE TABLE \`${ws.schema}\`.\`b__big\``)
+        .execute(ws.target.db);
+      expect(created.rows[0]!['Create Table']).not.toMatch(/AUTO_INCREMENT/);
+      expect(created.rows[0]!['Create Table']).toMatch(/KEY `k` \(`k`\)/);
+
+      await sql.raw(`CREATE DATABASE \`${reference}\``).execute(ws.target.db);
+      await clientLoad(url, reference, { text: bytes });
+      expect(extracted.tables[0]!.checksum).toBe(await checksum(ws.target, reference, 'big'));
+      expect(await count(ws.target, ws.schema, 'b__big')).toBe(ROWS);
+    } finally {
+      await sql.raw(`DROP DATABASE IF EXISTS \`${reference}\``).execute(ws.target.db);
+      await ws.drop();
+    }
+  });
+
+  it('a duplicate key across the streams fails the extract in bounded time, ends both loads, drops every table', async () => {
+    const ws = await workspace(inject('mysqlUrl'));
+    try {
+      // The first 10,000 rows again at the end (several batches, so both streams get some): a stream
+      // that did not load the first copy waits for the other's row locks until that one commits.
+      const bytes = dump([...sequence(ROWS), ...sequence(10_000)]);
+      const started = Date.now();
+      const error = await fromMysqldump([bytes], { tables: ['big', 'small'] })
+        .extract(ws.context)
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      expect(isErrorNamed(error, 'SourceError'), String(error)).toBe(true);
+      expect((error as Error).message).toMatch(/b__big/);
+      // Well under net_read_timeout / innodb_lock_wait_timeout: no stream waited for the other.
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(await tablesOf(ws.target, ws.schema)).toEqual([]);
+      const loads = await sql<{ n: number | string }>`
+        SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE ${`%${ws.schema}%`}
+           AND INFO NOT LIKE '%PROCESSLIST%'`.execute(ws.target.db);
+      expect(Number(loads.rows[0]!.n)).toBe(0);
+    } finally {
+      await ws.drop();
+    }
+  });
+
+  it('REPLACE statements keep one stream, so the last of two rows with one key wins', async () => {
+    const ws = await workspace(inject('mysqlUrl'));
+    try {
+      // Every id twice: first as 'old', then, later in the file, as 'new'.
+      const ids = [...sequence(ROWS / 2), ...sequence(ROWS / 2)];
+      const bytes = dump(ids, 'REPLACE', (i) => (i < ROWS / 2 ? 'old' : 'new'));
+      const { result, max } = await maxConcurrentLoads(
+        ws.target,
+        `${ws.schema}\`.\`b__big`,
+        fromMysqldump([bytes], { tables: ['big'] }).extract(ws.context),
+      );
+      if (result.status === 'rejected') throw result.reason;
+      expect(max).toBe(1);
+      expect(result.value.tables[0]!.rows).toBe(ROWS / 2);
+      const old = await sql<{ n: number | string }>`
+        SELECT COUNT(*) AS n FROM ${sql.id(ws.schema, 'b__big')} WHERE v LIKE 'old%'`.execute(ws.target.db);
+      expect(Number(old.rows[0]!.n)).toBe(0);
+    } finally {
+      await ws.drop();
+    }
+  });
+});
