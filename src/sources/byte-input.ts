@@ -24,6 +24,7 @@ export interface ByteInput {
 }
 
 const READ_CHUNK = 1 << 20;
+const DECOMPRESSED_CHUNK = 1 << 18;
 
 /** What `fromMysqldump` accepts: a path, the bytes themselves, or a stream / (async) iterable of byte chunks. */
 export type DumpInput = string | Uint8Array | Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
@@ -113,7 +114,14 @@ export async function openByteInput(input: DumpInput): Promise<ByteInput> {
       yield* rest();
       return;
     }
-    const decompressor = kind === 'gzip' ? createGunzip() : createZstdDecompress();
+    // 256 KiB output chunks instead of zlib's 16 KiB: far fewer thread-pool round trips (gunzip alone of
+    // the 200k bench dump, 1.84 GB: 6.9 s → 2.8-3.0 s, load average ≈ 2.2). 1 MiB was no faster and,
+    // every chunk being a new buffer, left more garbage between collections (S1gz peak RSS 197-203 MB
+    // vs 188-189 MB).
+    const decompressor =
+      kind === 'gzip'
+        ? createGunzip({ chunkSize: DECOMPRESSED_CHUNK })
+        : createZstdDecompress({ chunkSize: DECOMPRESSED_CHUNK });
     const compressed = Readable.from(rest(), { objectMode: false });
     compressed.on('error', (error) => decompressor.destroy(error));
     compressed.pipe(decompressor);

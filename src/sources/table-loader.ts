@@ -45,7 +45,14 @@ interface ColumnType {
 
 const BINARY_TYPES =
   /^(binary|varbinary|tinyblob|blob|mediumblob|longblob|bit|geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection|geomcollection)$/;
-const SOCKET_HIGH_WATER = 4 << 20;
+/**
+ * Row bytes a table's loads may queue in the client (socket buffers, all lanes together), plus the
+ * stream in front of each: the kernel's socket buffers keep the server fed, and every MiB queued here
+ * is garbage soon after, which the process's peak RSS pays for (S1 at 200k, two lanes: 4 MiB + 1 MiB
+ * per lane, 189-194 MB; 2 MiB + 256 KiB, 179 MB, same time).
+ */
+const SOCKET_HIGH_WATER = 2 << 20;
+const STREAM_HIGH_WATER = 256 << 10;
 const INSERT_BATCH_BYTES = 4 << 20;
 /** A table smaller than this keeps one load connection. */
 const FAN_OUT_AFTER_BYTES = 8 << 20;
@@ -185,7 +192,7 @@ class LoadDataSink implements RowSink {
   }
 
   #start(): { stream: PassThrough; done: Promise<number> } {
-    const stream = new PassThrough({ highWaterMark: 1 << 20 });
+    const stream = new PassThrough({ highWaterMark: STREAM_HIGH_WATER });
     const query = this.#connection
       .query({ sql: this.#sql, infileStreamFactory: () => stream })
       .then(([result]) => Number((result as { affectedRows?: number }).affectedRows ?? 0));
