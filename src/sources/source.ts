@@ -32,7 +32,12 @@ export interface ExtractResult {
   readonly tables: readonly ExtractedTable[];
   /** Where the data came from: file, size, dump time, GTID set, binlog position, server version… */
   readonly provenance: Readonly<Record<string, unknown>>;
-  /** Every change made to the DDL to fit the workspace server (cross-flavour), for the report. */
+  /**
+   * Every change made to the DDL that could matter to the rows (cross-flavour types, collations, dropped
+   * indexes or keys), for the report. Not listed: the table option AUTO_INCREMENT=, and the column
+   * attribute AUTO_INCREMENT that LOAD DATA extracts drop so several streams can fill a table at once
+   * (a workspace copy never generates ids).
+   */
   readonly ddlChanges: readonly string[];
 }
 
