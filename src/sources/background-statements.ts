@@ -1,8 +1,7 @@
 import { setTimeout } from 'node:timers/promises';
-import type { Connection } from 'mysql2/promise';
-import type { Target } from '../db/index.ts';
+import { type Connection, createConnection } from 'mysql2/promise';
+import { poolOptions, restoreSqlMode, type Target } from '../db/index.ts';
 import { SourceError } from '../errors/index.ts';
-import { openLoadSession } from './load-session.ts';
 
 /** How long an abort waits for killed statements to return. */
 const ABORT_WAIT_MS = 10_000;
@@ -27,7 +26,10 @@ export class BackgroundStatements {
     this.#limit = limit;
   }
 
-  /** Runs one statement on its own connection (the session of a load: non-strict, no FK checks). */
+  /**
+   * Runs one statement on its own connection, in the session every pool connection has (connect.ts):
+   * strict mode stays, so an index the server would truncate is refused as it would be in the CREATE.
+   */
   query<Row>(statement: string): Promise<Row[]> {
     const done = this.#run<Row>(statement);
     this.#pending.add(done);
@@ -39,7 +41,7 @@ export class BackgroundStatements {
     while (this.#active >= this.#limit) await new Promise<void>((resolve) => this.#queue.push(resolve));
     this.#active++;
     try {
-      const connection = await openLoadSession(this.#target, { timeZone: null });
+      const connection = await this.#open();
       this.#running.add(connection);
       try {
         if (this.#aborted) throw new SourceError('the extract was aborted');
@@ -55,13 +57,27 @@ export class BackgroundStatements {
     }
   }
 
+  async #open(): Promise<Connection> {
+    const { connectionLimit: _limit, ...options } = poolOptions(this.#target.options);
+    const connection = await createConnection(options);
+    try {
+      const [rows] = await connection.query('SELECT @@SESSION.sql_mode AS mode');
+      const mode = (rows as { mode: string }[])[0]?.mode ?? '';
+      await connection.query('SET SESSION sql_mode = ?', [restoreSqlMode(mode)]);
+      return connection;
+    } catch (error) {
+      connection.destroy();
+      throw error;
+    }
+  }
+
   /** Kills what runs, refuses what would start, and waits (bounded) until every statement returned. */
   async abort(): Promise<void> {
     this.#aborted = true;
     for (const start of this.#queue.splice(0)) start();
     if (this.#running.size > 0) {
       // A connection of its own: the pool may be the one that is stuck.
-      const killer = await openLoadSession(this.#target, { timeZone: null }).catch(() => null);
+      const killer = await this.#open().catch(() => null);
       for (const connection of this.#running) {
         await (killer?.query(`KILL QUERY ${Number(connection.threadId)}`) ?? Promise.reject()).catch(() =>
           connection.destroy(),

@@ -135,3 +135,49 @@ describe('fromMysqldump: a large table over two LOAD DATA streams', () => {
     }
   });
 });
+
+describe('fromMysqldump: index builds and checks while the next table loads', () => {
+  it('a deferred index the server refuses fails the extract with the reason, and nothing is left behind', async () => {
+    const ws = await workspace(inject('mysqlUrl'));
+    try {
+      // The index names a column the table lacks: CREATE passes (the index is deferred), the ALTER fails
+      // in the background while the big table after it loads.
+      const bad =
+        'CREATE TABLE `bad` (`id` int NOT NULL, PRIMARY KEY (`id`), KEY `gone` (`nope`));\n' +
+        'INSERT INTO `bad` VALUES (1),(2);\n';
+      const bytes = Buffer.concat([Buffer.from(bad), dump(sequence(ROWS))]);
+      const error = await fromMysqldump([bytes], { tables: ['bad', 'big'] })
+        .extract(ws.context)
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      expect(isErrorNamed(error, 'SourceError'), String(error)).toBe(true);
+      expect((error as Error).message).toMatch(
+        /rejected the indexes of b__bad \(from stream at byte 0\).*nope/,
+      );
+      expect(await tablesOf(ws.target, ws.schema)).toEqual([]);
+    } finally {
+      await ws.drop();
+    }
+  });
+
+  it('a table whose rows come back after it landed is counted and checksummed again', async () => {
+    const ws = await workspace(inject('mysqlUrl'));
+    try {
+      const bytes = Buffer.from(
+        'CREATE TABLE `t` (`id` int NOT NULL, `v` int, PRIMARY KEY (`id`), KEY `v` (`v`));\n' +
+          'INSERT INTO `t` VALUES (1,1),(2,2);\n' +
+          // Another table in between ends t's load (its indexes and checks start) ...
+          'CREATE TABLE `other` (`id` int NOT NULL PRIMARY KEY);\nINSERT INTO `other` VALUES (1);\n' +
+          // ... then more rows of t, as a hand-made file may have them.
+          'INSERT INTO `t` VALUES (3,3);\n',
+      );
+      const result = await fromMysqldump([bytes], { tables: ['t'] }).extract(ws.context);
+      expect(result.tables[0]!.rows).toBe(3);
+      expect(result.tables[0]!.checksum).toBe(await checksum(ws.target, ws.schema, 'b__t'));
+    } finally {
+      await ws.drop();
+    }
+  });
+});
