@@ -33,6 +33,7 @@ async function maxConcurrentLoads<T>(
   target: Target,
   table: string,
   work: Promise<T>,
+  onTwo?: () => void,
 ): Promise<{ result: PromiseSettledResult<T>; max: number }> {
   let max = 0;
   let done = false;
@@ -45,6 +46,7 @@ async function maxConcurrentLoads<T>(
       SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST
        WHERE INFO LIKE 'LOAD DATA%' AND INFO LIKE ${`%${table}%`}`.execute(target.db);
     max = Math.max(max, Number(r.rows[0]?.n ?? 0));
+    if (max >= 2) onTwo?.();
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   return { result: await settled, max };
@@ -108,6 +110,42 @@ describe('fromMysqldump: a large table over two LOAD DATA streams', () => {
         SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE ${`%${ws.schema}%`}
            AND INFO NOT LIKE '%PROCESSLIST%'`.execute(ws.target.db);
       expect(Number(loads.rows[0]!.n)).toBe(0);
+    } finally {
+      await ws.drop();
+    }
+  });
+
+  it('an abort while both streams load ends them and drops every table', async () => {
+    const ws = await workspace(inject('mysqlUrl'));
+    try {
+      const bytes = dump(sequence(ROWS));
+      // A paced stream, so the reader is still reading when both streams are seen (an abort is honoured
+      // between chunks).
+      const chunks = (async function* () {
+        for (let at = 0; at < bytes.length; at += 65536) {
+          yield bytes.subarray(at, at + 65536);
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+      })();
+      const controller = new AbortController();
+      const { result, max } = await maxConcurrentLoads(
+        ws.target,
+        `${ws.schema}\`.\`b__big`,
+        fromMysqldump(chunks, { tables: ['big', 'small'] }).extract({
+          ...ws.context,
+          signal: controller.signal,
+        }),
+        () => controller.abort(),
+      );
+      expect(max).toBe(2);
+      expect(result.status).toBe('rejected');
+      const reason = (result as PromiseRejectedResult).reason;
+      expect(isErrorNamed(reason, 'SourceError'), String(reason)).toBe(true);
+      expect(await tablesOf(ws.target, ws.schema)).toEqual([]);
+      const left = await sql<{ n: number | string }>`
+        SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE ${`%${ws.schema}%`}
+           AND INFO NOT LIKE '%PROCESSLIST%'`.execute(ws.target.db);
+      expect(Number(left.rows[0]!.n)).toBe(0);
     } finally {
       await ws.drop();
     }
