@@ -31,6 +31,10 @@ export interface TableLoadSpec extends LoadSettings {
 
 /** Receives whole rows as LOAD DATA text (tsv-bytes.ts) and lands them in one workspace table. */
 export interface RowSink {
+  /**
+   * Takes a batch of whole rows. The sink may still hold `tsv` after the promise resolves (the LOAD DATA
+   * stream, the driver's socket queue): pass a buffer that nobody changes afterwards.
+   */
   write(tsv: Buffer, rows: number): Promise<void>;
   /** Finishes the load; resolves with the rows the server took. */
   end(): Promise<number>;
