@@ -1,5 +1,6 @@
 import type { RawBuilder } from 'kysely';
 import type { TableRef } from '../db/index.ts';
+import { UsageError } from '../errors/index.ts';
 import { applyWrites, type WriteOptions, type WriteResult, type WriteSpec } from './scoped-write.ts';
 import { resolveTable } from './table-metadata.ts';
 import type { Scope, WriteContext } from './types.ts';
@@ -28,6 +29,13 @@ export function upsertColumnsSpec(
   options: UpsertColumnsWriteOptions,
 ): WriteSpec {
   const on = options.on === undefined ? undefined : [options.on].flat();
+  if (options.where && options.insertMissing && Object.keys(options.map ?? {}).length > 0) {
+    // The condition names live columns; on the backup row those names may mean other columns.
+    throw new UsageError(
+      `upsertColumns on ${table}: a where condition with insertMissing cannot be combined with renamed columns (map)`,
+      { hint: 'drop insertMissing and insert the missing rows in a write of their own, or leave out map' },
+    );
+  }
   return {
     kind: 'upsert-columns',
     table: resolveTable(ctx.liveSchema, table),

@@ -45,8 +45,8 @@ export class FanOutSink implements RowSink {
         lane.busy = null;
       },
       (error: unknown) => {
-        this.#failure ??= error;
         lane.busy = null;
+        this.#fail(error);
       },
     );
     lane.busy = busy;
@@ -83,17 +83,31 @@ export class FanOutSink implements RowSink {
       try {
         return await lane.sink.end();
       } catch (error) {
-        // The first failure decides: the other loads are cut off instead of finishing for nothing.
-        if (this.#failure === null) {
-          this.#failure = error;
-          await Promise.all(this.#lanes.filter((l) => l !== lane).map((l) => l.sink.abort()));
-        }
+        await this.#fail(error);
         throw error;
       }
     });
     const results = await Promise.allSettled(ends);
-    if (this.#failure) throw this.#failure;
+    if (this.#failure) {
+      // Every lane is cut off by now (#fail): none is left waiting on the server for the rest of its file.
+      await this.#cutOff;
+      throw this.#failure;
+    }
     return results.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value : 0), 0);
+  }
+
+  #cutOff: Promise<void> = Promise.resolve();
+
+  /**
+   * The first failure decides: every lane's load is cut off at once instead of finishing for nothing —
+   * a LOAD DATA LOCAL left without the end of its file would hold its table until net_read_timeout.
+   */
+  #fail(error: unknown): Promise<void> {
+    if (this.#failure === null) {
+      this.#failure = error;
+      this.#cutOff = this.abort();
+    }
+    return this.#cutOff;
   }
 
   async abort(): Promise<void> {

@@ -73,10 +73,17 @@ async function extractMysqldump(
   const loading = new Map<string, number>();
   const fanOut = new Set<string>();
 
+  // The last load of each table: the next load of the same table waits for it to end, so rows land in
+  // dump order (with REPLACE / IGNORE, which of two rows with one key wins depends on it).
+  const lastLoad = new Map<string, RowSink>();
+  // Columns whose AUTO_INCREMENT the workspace table dropped, per table.
+  const explicitIds = new Map<string, readonly string[]>();
+
   const closeOpen = async () => {
     if (!open) return;
     const closing = open;
     open = null;
+    lastLoad.set(closing.key, closing.sink);
     await loads.finish(closing.sink, () => {
       const left = (loading.get(closing.key) ?? 1) - 1;
       loading.set(closing.key, left);
@@ -92,6 +99,7 @@ async function extractMysqldump(
           dropAutoIncrement: method === 'load-data',
         });
         if (!ddl.generatesIds) fanOut.add(event.key);
+        explicitIds.set(event.key, ddl.droppedAutoIncrement);
         landing.set(event.key, { sourceSchema: event.schema, sourceTable: event.table, table });
       } else if (event.kind === 'other-table') {
         // A LOAD DATA LOCAL that waits for more rows while the reader skips a large table would be cut
@@ -101,6 +109,9 @@ async function extractMysqldump(
         if (open?.key === event.key && open.duplicates === event.duplicates) continue;
         await closeOpen();
         const target = landing.get(event.key)!;
+        refuseGeneratedIds(target, event.columns, explicitIds.get(event.key) ?? []);
+        const previous = lastLoad.get(event.key);
+        if (previous) await loads.ended(previous);
         loading.set(event.key, (loading.get(event.key) ?? 0) + 1);
         await zone.reopen(target);
         const sink = await openTableLoader(context.target, {
@@ -175,6 +186,28 @@ async function extractMysqldump(
     await zone.dropAll();
     throw asSourceError(error, file.name, { file: file.name });
   }
+}
+
+/**
+ * A LOAD DATA extract drops AUTO_INCREMENT from the workspace table (two streams would serialize on its
+ * lock), which is right for dumps: every row carries its id. An INSERT that leaves such a column out
+ * (hand-written SQL) expects the server to number the rows; say so instead of loading zeros.
+ */
+function refuseGeneratedIds(
+  target: LandingTable,
+  columns: readonly { readonly name: string | null }[],
+  dropped: readonly string[],
+): void {
+  const given = new Set(columns.map((c) => c.name?.toLowerCase()));
+  const missing = dropped.filter((c) => !given.has(c));
+  if (missing.length === 0) return;
+  throw new SourceError(
+    `an INSERT into ${target.sourceTable} leaves out its AUTO_INCREMENT column ${missing.join(', ')}: the rows expect the server to number them`,
+    {
+      hint: "extract it with { method: 'insert' }, which keeps AUTO_INCREMENT and numbers the rows as a plain load would",
+      facts: { table: target.sourceTable, columns: missing },
+    },
+  );
 }
 
 function checkAllFound(

@@ -12,6 +12,7 @@ export class ParallelLoads {
   readonly #limit: number;
   readonly #running = new Set<Promise<void>>();
   readonly #open = new Set<RowSink>();
+  readonly #ends = new Map<RowSink, Promise<void>>();
   #failure: unknown = null;
 
   constructor(limit = 4) {
@@ -28,15 +29,25 @@ export class ParallelLoads {
     const done = sink
       .end()
       .then(onRows)
-      .catch((error: unknown) => {
+      .catch(async (error: unknown) => {
         this.#failure ??= error;
+        // A sink whose end failed may still hold a statement open on the server: cut it off.
+        await sink.abort().catch(() => undefined);
       })
       .finally(() => {
         this.#running.delete(done);
         this.#open.delete(sink);
+        this.#ends.delete(sink);
       });
     this.#running.add(done);
+    this.#ends.set(sink, done);
     while (this.#running.size >= this.#limit) await Promise.race(this.#running);
+    if (this.#failure) throw this.#failure;
+  }
+
+  /** Waits until `sink`, handed to `finish`, has ended; rethrows the first failure of any load. */
+  async ended(sink: RowSink): Promise<void> {
+    await this.#ends.get(sink);
     if (this.#failure) throw this.#failure;
   }
 

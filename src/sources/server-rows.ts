@@ -80,7 +80,13 @@ export function copyRows(
       reader.pause();
       sink.write(...takeBatch()).then(() => {
         if (failed) return;
-        onBatch({ rows, bytes });
+        try {
+          onBatch({ rows, bytes });
+        } catch (error) {
+          // A throwing progress callback fails the copy (it must not leave the reader paused forever).
+          fail(error);
+          return;
+        }
         reader.resume();
       }, fail);
     });

@@ -138,7 +138,11 @@ async function extractServer(
     await zone.dropAll();
     throw asSourceError(error, `server ${source.description}`, { server: source.description });
   } finally {
+    // mysql2's destroy() only half-closes: a reader paused mid-result would keep the server writing to a
+    // socket nobody reads (holding the source table's metadata lock) until net_write_timeout. Destroying
+    // the socket resets the connection at once.
     reader.destroy();
+    (reader as unknown as { stream?: { destroy(): void } }).stream?.destroy();
   }
 }
 

@@ -27,6 +27,8 @@ export interface WorkspaceDdl {
   readonly deferredIndexes: readonly string[];
   /** The table has an AUTO_INCREMENT column (one kept, or the invisible primary key rowback added). */
   readonly generatesIds: boolean;
+  /** Columns whose AUTO_INCREMENT `dropAutoIncrement` removed: every row must bring their values. */
+  readonly droppedAutoIncrement: readonly string[];
 }
 
 export interface RewriteOptions {
@@ -80,6 +82,7 @@ export function rewriteCreateTable(
   );
   // Not a ddlChange, like the AUTO_INCREMENT= table option: no row differs, and a change listed on every
   // extract would teach operators to skip the list (the runner shows each change as a warning).
+  const droppedAutoIncrement = options.dropAutoIncrement ? [...autoIncrement] : [];
   if (options.dropAutoIncrement) autoIncrement.clear();
   let generatesIds = false;
   for (const item of parsed.items) {
@@ -130,6 +133,7 @@ export function rewriteCreateTable(
     changes: Object.freeze(changes),
     deferredIndexes: Object.freeze(deferredIndexes),
     generatesIds,
+    droppedAutoIncrement: Object.freeze(droppedAutoIncrement),
   });
 }
 

@@ -142,6 +142,19 @@ describe('replaceRows + replaceChildren (blanket replace)', () => {
     expect(of(8, 'nickname')).toEqual(['nick8']);
     expect(of(5, 'last_name')).toEqual(['EPlast']);
     expect(of(6, 'last_name')).toEqual([]); // missing live, but outside the condition: not re-inserted
+    // On the backup row a live column name may mean another column: refused, not guessed.
+    const renamed = inTransaction(bed, 'allowlist2', 'plan', (ctx) =>
+      upsertColumns(ctx, 'wp_usermeta', {
+        from: metaBackup,
+        scope,
+        on: 'user_id',
+        columns: ['meta_value'],
+        insertMissing: true,
+        map: { meta_value: 'meta_value' },
+        where: sql`t.meta_key = 'first_name'`,
+      }),
+    );
+    await expect(renamed).rejects.toThrow(/cannot be combined with renamed columns/);
     expect(of(5, 'ep_flag')).toEqual(['1']);
   });
 });

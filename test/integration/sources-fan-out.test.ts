@@ -174,6 +174,60 @@ describe('fromMysqldump: a large table over two LOAD DATA streams', () => {
   });
 });
 
+describe('fromMysqldump: loads of one table keep the dump order', () => {
+  it('REPLACE rows after another table land after the rows before it: the later row wins', async () => {
+    const ws = await workspace(inject('mysqlUrl'));
+    try {
+      // A large REPLACE load of `big` (~30 MB, its last row id 1 'first') ends when another table starts,
+      // while the server is still working through it; the row after the other table must not overtake it.
+      const parts = [CREATE_BIG];
+      const ids = sequence(2 * ROWS).filter((id) => id !== 1);
+      for (let at = 0; at < ids.length; at += STATEMENT_ROWS)
+        parts.push(
+          `REPLACE INTO \`big\` VALUES ${ids
+            .slice(at, at + STATEMENT_ROWS)
+            .map((id) => row(id))
+            .join(',')};\n`,
+        );
+      parts.push("REPLACE INTO `big` VALUES (1,7,'first');\n");
+      parts.push('CREATE TABLE `other` (`id` int NOT NULL PRIMARY KEY);\nINSERT INTO `other` VALUES (1);\n');
+      parts.push("REPLACE INTO `big` VALUES (1,7,'second');\n");
+      const result = await fromMysqldump([Buffer.from(parts.join(''))], { tables: ['big'] }).extract(
+        ws.context,
+      );
+      expect(result.tables[0]!.rows).toBe(2 * ROWS);
+      const one = await sql<{ v: string }>`
+        SELECT v FROM ${sql.id(ws.schema, 'b__big')} WHERE id = 1`.execute(ws.target.db);
+      expect(one.rows[0]!.v).toBe('second');
+    } finally {
+      await ws.drop();
+    }
+  });
+
+  it('an INSERT that leaves out the AUTO_INCREMENT column is refused over LOAD DATA and numbered with insert', async () => {
+    const ws = await workspace(inject('mysqlUrl'));
+    try {
+      const text =
+        'CREATE TABLE `t` (`id` int NOT NULL AUTO_INCREMENT, `v` varchar(10), PRIMARY KEY (`id`));\n' +
+        "INSERT INTO `t` (`v`) VALUES ('a'),('b');\n";
+      const refused = fromMysqldump([Buffer.from(text)], { tables: ['t'], method: 'load-data' }).extract(
+        ws.context,
+      );
+      await expect(refused).rejects.toThrow(/leaves out its AUTO_INCREMENT column id.*method: 'insert'/);
+      expect(await tablesOf(ws.target, ws.schema)).toEqual([]);
+      await fromMysqldump([Buffer.from(text)], { tables: ['t'], method: 'insert' }).extract(ws.context);
+      const rows = await sql<{ id: number; v: string }>`
+        SELECT id, v FROM ${sql.id(ws.schema, 'b__t')} ORDER BY id`.execute(ws.target.db);
+      expect(rows.rows.map((r) => [Number(r.id), r.v])).toEqual([
+        [1, 'a'],
+        [2, 'b'],
+      ]);
+    } finally {
+      await ws.drop();
+    }
+  });
+});
+
 describe('fromMysqldump: index builds and checks while the next table loads', () => {
   it('a deferred index the server refuses fails the extract with the reason, and nothing is left behind', async () => {
     const ws = await workspace(inject('mysqlUrl'));

@@ -1,6 +1,6 @@
 import { type ExtractProgress, fromServer, sql } from 'rowback';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { checksum, workspace } from './sources-helpers.ts';
+import { checksum, tablesOf, workspace } from './sources-helpers.ts';
 
 // Enough rows for several 1 MB batches (the reader pauses and resumes between them), every byte that
 // LOAD DATA text escapes, NULLs, and one row larger than a batch.
@@ -48,6 +48,22 @@ describe('fromServer over many batches', () => {
         where: { many: sql`id IN (${sql.join(ids)}) AND note LIKE ${sql.lit('%é 😀%')} AND id <= ${300}` },
       }).extract(ws.context);
       expect(result.tables[0]?.rows).toBe(100);
+    } finally {
+      await ws.drop();
+    }
+  });
+
+  it('a progress callback that throws fails the copy (no hang, no unhandled rejection) and leaves no table', async () => {
+    const ws = await workspace(inject('mysqlUrl'));
+    try {
+      const copy = fromServer(inject('mysqlUrl'), { schema: live.schema, tables: ['many'] }).extract({
+        ...ws.context,
+        onProgress: () => {
+          throw new Error('progress display broke');
+        },
+      });
+      await expect(copy).rejects.toThrow(/progress display broke/);
+      expect(await tablesOf(ws.target, ws.schema)).toEqual([]);
     } finally {
       await ws.drop();
     }
