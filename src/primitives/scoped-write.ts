@@ -263,6 +263,11 @@ function pkJoin(p: Prepared, liveAlias: string, backupAlias: string): string {
   return joinOn(liveAlias, p.pk, backupAlias, p.pk.map(p.backupName));
 }
 
+/** The live and the backup row name the same parent (their `on` columns are equal). */
+function sameParent(p: Prepared, liveAlias: string, backupAlias: string): string {
+  return allSame(p.on.map((c) => sameValue(liveAlias, c, backupAlias, p.backupName(c), p.info(c))));
+}
+
 function rowsSame(p: Prepared, columns: readonly string[]): string {
   return allSame(columns.map((c) => sameValue(T, c, B, p.backupName(c), p.info(c))));
 }
@@ -318,22 +323,19 @@ async function capture(ctx: WriteContext, p: Prepared): Promise<void> {
     // ('d'). Scoped backup rows without a live row are inserted ('i').
     // A backup row with another parent than the live row is 'u' only if that parent is scoped too; the
     // scope is looked up for those rows alone (CASE evaluates the EXISTS only when reached).
-    const samePk = `${firstPk(B, true)} IS NOT NULL`;
-    const moved = scopedByKey
-      ? null
-      : `NOT ${allSame(p.on.map((c) => sameValue(T, c, B, p.backupName(c), p.info(c))))}`;
-    const action = moved
-      ? `CASE WHEN NOT ${samePk} THEN 'd' WHEN NOT ${moved} THEN 'u'
+    const gone = `${firstPk(B, true)} IS NULL`;
+    const action = scopedByKey
+      ? `CASE WHEN ${gone} THEN 'd' ELSE 'u' END`
+      : `CASE WHEN ${gone} THEN 'd' WHEN ${sameParent(p, T, B)} THEN 'u'
           WHEN EXISTS (SELECT 1 FROM ${spec.scope!.table.qualified} AS ${quoteId('s3')} WHERE ${joinOn('s3', spec.scope!.key, B, p.on.map(p.backupName))}) THEN 'u'
-          ELSE 'd' END`
-      : `CASE WHEN ${samePk} THEN 'u' ELSE 'd' END`;
+          ELSE 'd' END`;
     await run(
       tx,
       sql.raw(`INSERT INTO ${keys} (${pkCols}, rb_action)
         SELECT ${columnList(p.pk, T)}, ${action}
         FROM ${live} ${scopeJoin(p, T, S, false)}
         LEFT JOIN ${backup} ON ${pkJoin(p, T, B)}
-        WHERE NOT ${samePk} OR NOT ${rowsSame(p, p.columns)} FOR UPDATE`),
+        WHERE ${gone} OR NOT ${rowsSame(p, p.columns)} FOR UPDATE`),
     );
     await run(
       tx,
@@ -370,7 +372,7 @@ async function captureMissing(tx: Kysely<any>, p: Prepared, conflicts: boolean):
   const select = conflicts
     ? // The live row with that key belongs to another parent: a conflict unless that parent is scoped too.
       `SELECT ${backupPk}, CASE WHEN ${livePk} IS NULL THEN 'i' ELSE 'x' END FROM ${from}
-      WHERE (${livePk} IS NULL OR (NOT ${allSame(p.on.map((c) => sameValue(t, c, b, p.backupName(c), p.info(c))))}
+      WHERE (${livePk} IS NULL OR (NOT ${sameParent(p, t, b)}
         AND NOT EXISTS (SELECT 1 FROM ${scope.table.qualified} AS ${quoteId('s2')} WHERE ${joinOn('s2', scope.key, t, p.on)})))`
     : `SELECT ${backupPk}, 'i' FROM ${from} WHERE ${livePk} IS NULL`;
   return run(

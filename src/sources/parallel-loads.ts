@@ -10,9 +10,9 @@ const ABORT_WAIT_MS = 10_000;
  */
 export class ParallelLoads {
   readonly #limit: number;
-  readonly #running = new Set<Promise<void>>();
+  /** Each finishing sink and the end of its `finish`. */
+  readonly #running = new Map<RowSink, Promise<void>>();
   readonly #open = new Set<RowSink>();
-  readonly #ends = new Map<RowSink, Promise<void>>();
   #failure: unknown = null;
 
   constructor(limit = 4) {
@@ -35,24 +35,22 @@ export class ParallelLoads {
         await sink.abort().catch(() => undefined);
       })
       .finally(() => {
-        this.#running.delete(done);
+        this.#running.delete(sink);
         this.#open.delete(sink);
-        this.#ends.delete(sink);
       });
-    this.#running.add(done);
-    this.#ends.set(sink, done);
-    while (this.#running.size >= this.#limit) await Promise.race(this.#running);
+    this.#running.set(sink, done);
+    while (this.#running.size >= this.#limit) await Promise.race(this.#running.values());
     if (this.#failure) throw this.#failure;
   }
 
   /** Waits until `sink`, handed to `finish`, has ended; rethrows the first failure of any load. */
   async ended(sink: RowSink): Promise<void> {
-    await this.#ends.get(sink);
+    await this.#running.get(sink);
     if (this.#failure) throw this.#failure;
   }
 
   async settle(): Promise<void> {
-    await Promise.all(this.#running);
+    await Promise.all(this.#running.values());
     if (this.#failure) throw this.#failure;
   }
 
@@ -61,7 +59,7 @@ export class ParallelLoads {
     // The sinks settle their own queries when aborted; the bound is a safety net, because a load that
     // never settles must not turn a failed extract into a hang.
     await Promise.race([
-      Promise.allSettled(this.#running),
+      Promise.allSettled(this.#running.values()),
       setTimeout(ABORT_WAIT_MS, undefined, { ref: false }),
     ]);
   }

@@ -122,15 +122,9 @@ describe('replaceRows + replaceChildren (blanket replace)', () => {
     await bed.exec(`UPDATE ${meta} SET meta_value = 'EPlast' WHERE user_id = 5 AND meta_key = 'last_name'`);
     await bed.exec(`DELETE FROM ${meta} WHERE user_id = 6 AND meta_key = 'last_name'`);
     const scope = await scopeUsers();
+    const options = { from: metaBackup, scope, on: 'user_id', columns: ['meta_value'], insertMissing: true };
     const { value } = await inTransaction(bed, 'allowlist', 'apply', (ctx) =>
-      upsertColumns(ctx, 'wp_usermeta', {
-        from: metaBackup,
-        scope,
-        on: 'user_id',
-        columns: ['meta_value'],
-        insertMissing: true,
-        where: sql`t.meta_key IN ('first_name', 'nickname')`,
-      }),
+      upsertColumns(ctx, 'wp_usermeta', { ...options, where: sql`t.meta_key IN ('first_name', 'nickname')` }),
     );
     // Users 5, 6, 8 (7 has no live user but keeps its usermeta): first_name updated back, nickname
     // re-inserted; last_name of user 5 and the ep_flag rows are outside the condition.
@@ -142,19 +136,15 @@ describe('replaceRows + replaceChildren (blanket replace)', () => {
     expect(of(8, 'nickname')).toEqual(['nick8']);
     expect(of(5, 'last_name')).toEqual(['EPlast']);
     expect(of(6, 'last_name')).toEqual([]); // missing live, but outside the condition: not re-inserted
+    expect(of(5, 'ep_flag')).toEqual(['1']);
     // On the backup row a live column name may mean another column: refused, not guessed.
     const renamed = inTransaction(bed, 'allowlist2', 'plan', (ctx) =>
       upsertColumns(ctx, 'wp_usermeta', {
-        from: metaBackup,
-        scope,
-        on: 'user_id',
-        columns: ['meta_value'],
-        insertMissing: true,
+        ...options,
         map: { meta_value: 'meta_value' },
         where: sql`t.meta_key = 'first_name'`,
       }),
     );
     await expect(renamed).rejects.toThrow(/cannot be combined with renamed columns/);
-    expect(of(5, 'ep_flag')).toEqual(['1']);
   });
 });
