@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type ExtractProgress, fromServer, sql } from 'rowback';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { checksum, tablesOf, workspace } from './sources-helpers.ts';
@@ -64,6 +65,19 @@ describe('fromServer over many batches', () => {
       });
       await expect(copy).rejects.toThrow(/progress display broke/);
       expect(await tablesOf(ws.target, ws.schema)).toEqual([]);
+      // The reader's connection is reset, not half-closed: no SELECT of the source keeps writing to it
+      // (holding the table's metadata lock until net_write_timeout).
+      const reading = async () =>
+        Number(
+          (
+            await sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST
+              WHERE ID <> CONNECTION_ID() AND INFO LIKE ${`SELECT %${live.schema}%many%`}`.execute(
+              ws.target.db,
+            )
+          ).rows[0]?.n ?? 0,
+        );
+      for (let tries = 0; tries < 40 && (await reading()) > 0; tries++) await sleep(50);
+      expect(await reading()).toBe(0);
     } finally {
       await ws.drop();
     }
