@@ -1,4 +1,5 @@
 export { AlreadyAppliedError } from './already-applied-error.ts';
+export { BinlogSettingError, type BinlogSettingFacts } from './binlog-setting-error.ts';
 export { DriftSincePlanError } from './drift-since-plan-error.ts';
 export { ForeignKeyError } from './foreign-key-error.ts';
 export { GateError } from './gate-error.ts';

@@ -19,6 +19,8 @@ export interface Backup {
   readonly name: string;
   /** The workspace table holding the backup of `sourceTable` (throws for a table not extracted). */
   table(sourceTable: string): TableRef;
+  /** A binlog extract's changes of `sourceTable`: one row per key the window changed (see `fromBinlog`). */
+  changes(sourceTable: string): TableRef;
   readonly result: ExtractResult;
 }
 

@@ -14,7 +14,7 @@ import {
   type Workspace,
   workspaceTableName,
 } from '../primitives/index.ts';
-import type { ExtractedTable } from '../sources/index.ts';
+import { changesTableOf, type ExtractedTable } from '../sources/index.ts';
 import { type RunExecution, sqlDigest } from './execution.ts';
 import type {
   Backup,
@@ -339,17 +339,19 @@ function compiled(query: Query, db: Kysely<any>): string {
 
 function backupFromDetail(name: string, detail: ExtractDetail): Backup {
   const tables = new Map(detail.tables.map((t) => [t.sourceTable, new TableRef(t.schema, t.name)]));
+  const table = (sourceTable: string): TableRef => {
+    const found = tables.get(sourceTable);
+    if (!found) {
+      throw new UsageError(`extract '${name}' has no table ${JSON.stringify(sourceTable)}`, {
+        hint: `it extracted: ${[...tables.keys()].join(', ') || 'nothing'}`,
+      });
+    }
+    return found;
+  };
   return Object.freeze({
     name,
-    table(sourceTable: string): TableRef {
-      const table = tables.get(sourceTable);
-      if (!table) {
-        throw new UsageError(`extract '${name}' has no table ${JSON.stringify(sourceTable)}`, {
-          hint: `it extracted: ${[...tables.keys()].join(', ') || 'nothing'}`,
-        });
-      }
-      return table;
-    },
+    table,
+    changes: (sourceTable: string) => table(changesTableOf(sourceTable)),
     result: Object.freeze({
       tables: detail.tables.map((t) => ({ ...t, table: new TableRef(t.schema, t.name) })),
       provenance: detail.provenance,

@@ -17,6 +17,11 @@ export interface EphemeralServerOptions {
   readonly serverArgs?: readonly string[];
   /** How long to wait for the server to accept connections. */
   readonly startTimeoutMs?: number;
+  /**
+   * Write a binary log (`log-bin` in the server's folder, `binlog_format=ROW`, `binlog_row_image=FULL`,
+   * `server_id=1`) instead of the default `--skip-log-bin`: for tests of the binlog source.
+   */
+  readonly binaryLog?: boolean;
 }
 
 /**
@@ -38,6 +43,7 @@ export async function startEphemeralServer(
   };
   try {
     await mkdir(paths.tmpdir);
+    if (options.binaryLog) await mkdir(join(base, 'binlog'));
     await initializeDataDir(binary, paths.datadir, paths.tmpdir);
   } catch (cause) {
     await rm(base, { recursive: true, force: true });
@@ -61,7 +67,14 @@ export async function startEphemeralServer(
     `--tmpdir=${paths.tmpdir}`,
     `--port=${port}`,
     '--bind-address=127.0.0.1',
-    '--skip-log-bin',
+    ...(options.binaryLog
+      ? [
+          `--log-bin=${join(base, 'binlog', 'binlog')}`,
+          '--server-id=1',
+          '--binlog-format=ROW',
+          '--binlog-row-image=FULL',
+        ]
+      : ['--skip-log-bin']),
     '--character-set-server=utf8mb4',
     '--collation-server=utf8mb4_unicode_ci',
     '--innodb-buffer-pool-size=256M',
