@@ -6,6 +6,7 @@ export { GateError } from './gate-error.ts';
 export { KeyConflictError } from './key-conflict-error.ts';
 export { LockError } from './lock-error.ts';
 export { ManualStepPendingError } from './manual-step-pending-error.ts';
+export { RevertConflictError } from './revert-conflict-error.ts';
 export {
   type ErrorFacts,
   isErrorNamed,

@@ -10,6 +10,7 @@ import {
   purge,
   replaceChildren,
   replaceRows,
+  revertRows,
   type Scope,
   type UndoRecord,
   upsertColumns,
@@ -41,7 +42,7 @@ export interface TransactionSettings {
   readonly sizeLimited: boolean;
 }
 
-type WriteKind = 'purge' | 'replaceRows' | 'upsertColumns' | 'replaceChildren';
+type WriteKind = 'purge' | 'replaceRows' | 'upsertColumns' | 'replaceChildren' | 'revert';
 
 interface WritePlan {
   readonly kind: WriteKind;
@@ -212,6 +213,20 @@ export function createTransactionContext(
         allowList: allowList ?? null,
         gate: gateOf(options.expect),
         perform: () => replaceChildren(ctx, table, { ...options, scope }),
+      });
+    },
+    revert: (table, { from, ...options }) => {
+      const scope = settings.resolveScope(options.scope);
+      const before = from.table(table);
+      return write({
+        kind: 'revert',
+        table,
+        scope,
+        on: undefined,
+        from: before,
+        allowList: null,
+        gate: gateOf(options.expect),
+        perform: () => revertRows(ctx, table, { ...options, scope, before, changes: from.changes(table) }),
       });
     },
     verify: async (name: string, check: Query | DiffSpec, options) => {
