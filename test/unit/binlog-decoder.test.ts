@@ -164,3 +164,22 @@ describe('binlog value formats', () => {
     expect(decodeMysqlJson(double)).toBe('2.5');
   });
 });
+
+describe('ddlTargets', () => {
+  it('names the tables a DDL defines or removes, not the ones it only reads', async () => {
+    const { ddlTargets } = await import('../../src/sources/binlog/binlog-scan.ts');
+    expect(ddlTargets('CREATE TABLE `side`.pre_wp_users LIKE wp_users', 'live')).toEqual([
+      'side.pre_wp_users',
+    ]);
+    expect(ddlTargets('ALTER TABLE wp_users ADD x int', 'live')).toEqual(['live.wp_users']);
+    expect(ddlTargets('DROP TABLE IF EXISTS a, `s`.`b`', 'live')).toEqual(['live.a', 's.b']);
+    expect(ddlTargets('RENAME TABLE wp_users TO old_users, x TO wp_users', 'live')).toEqual([
+      'live.wp_users',
+      'live.old_users',
+      'live.x',
+      'live.wp_users',
+    ]);
+    expect(ddlTargets('TRUNCATE wp_users', 'live')).toEqual(['live.wp_users']);
+    expect(ddlTargets('TRUNCATE TABLE wp_users', 'live')).toEqual(['live.wp_users']);
+  });
+});

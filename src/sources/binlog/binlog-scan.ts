@@ -244,29 +244,30 @@ export class BinlogScan {
 
   /** A statement-logged change or a DDL on a recovered table, inside the window. */
   #checkStatement(statement: string, schema: string): void {
+    const altered = DDL.test(statement) ? ddlTargets(statement, schema) : [];
     for (const table of this.#tables.values()) {
-      const named = new RegExp(
-        `(^|[\\s.\`(,])${table.table.replace(/[^A-Za-z0-9_$]/g, '\\$&')}([\`\\s(,;]|$)`,
-        'i',
-      );
-      if (!named.test(statement)) continue;
-      if (schema && schema !== table.schema && !statement.includes(table.schema)) continue;
-      if (DML.test(statement)) {
-        throw new BinlogSettingError({
-          setting: 'binlog_format',
-          expected: 'ROW',
-          found: 'STATEMENT (or MIXED)',
-          what: `${table.schema}.${table.table} was changed by a logged statement, not rows, at ${this.#place?.file}:${this.#place?.position}: ${statement.slice(0, 120)}`,
-          fix: 'SET GLOBAL binlog_format = ROW for the future; this window cannot be recovered from the log',
-        });
-      }
-      if (DDL.test(statement)) {
+      const where = `${this.#place?.file}:${this.#place?.position}: ${statement.slice(0, 120)}`;
+      if (altered.includes(`${table.schema}.${table.table}`)) {
         throw new SourceError(
-          `the definition of ${table.schema}.${table.table} changed inside the window (${this.#place?.file}:${this.#place?.position}: ${statement.slice(0, 120)})`,
+          `the definition of ${table.schema}.${table.table} changed inside the window (${where})`,
           {
             hint: 'rows before and after the change do not have one shape; split the window at the DDL, or restore from a dump',
           },
         );
+      }
+      const named = new RegExp(
+        `(^|[\\s.\`(,])${table.table.replace(/[^A-Za-z0-9_$]/g, '\\$&')}([\`\\s(,;]|$)`,
+        'i',
+      );
+      // Conservative: a logged DML statement that names the table at all means its rows are not all in the log.
+      if (DML.test(statement) && named.test(statement)) {
+        throw new BinlogSettingError({
+          setting: 'binlog_format',
+          expected: 'ROW',
+          found: 'STATEMENT (or MIXED)',
+          what: `${table.schema}.${table.table} was changed by a logged statement, not rows, at ${where}`,
+          fix: 'SET GLOBAL binlog_format = ROW for the future; this window cannot be recovered from the log',
+        });
       }
     }
   }
@@ -288,4 +289,30 @@ export class BinlogScan {
     }
     this.#checked.add(tableId);
   }
+}
+
+const IDENTIFIER = /^\s*((?:`[^`]+`|[\w$]+)(?:\.(?:`[^`]+`|[\w$]+))?)/;
+const DDL_HEAD =
+  /^\s*(ALTER|DROP|TRUNCATE|CREATE|RENAME)\s+(?:(?:ONLINE|IGNORE|TEMPORARY|OR\s+REPLACE)\s+)*(?:TABLES?\s+)?(?:IF\s+(?:NOT\s+)?EXISTS\s+)?([\s\S]*)$/i;
+
+/**
+ * The tables a DDL statement defines or removes, as `schema.table` (the statement's default schema
+ * for unqualified names): the first name of ALTER/CREATE/TRUNCATE (not the source of `CREATE … LIKE`),
+ * every name of DROP and RENAME.
+ */
+export function ddlTargets(statement: string, schema: string): string[] {
+  const head = DDL_HEAD.exec(statement);
+  if (!head) return [];
+  const verb = head[1]!.toUpperCase();
+  const qualify = (name: string) => {
+    const parts = name.split('.').map((p) => p.replace(/^`|`$/g, ''));
+    return parts.length === 2 ? `${parts[0]}.${parts[1]}` : `${schema}.${parts[0]}`;
+  };
+  const first = (text: string) => {
+    const match = IDENTIFIER.exec(text);
+    return match ? [qualify(match[1]!)] : [];
+  };
+  if (verb === 'DROP') return head[2]!.split(',').flatMap(first);
+  if (verb === 'RENAME') return head[2]!.split(/,|\bTO\b/i).flatMap(first);
+  return first(head[2]!);
 }
