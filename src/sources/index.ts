@@ -1,3 +1,4 @@
+export { currentBinlogPosition } from './binlog/binlog-position.ts';
 export type { TransactionFilter } from './binlog/binlog-scan.ts';
 export { type BinlogSourceOptions, fromBinlog } from './binlog/binlog-source.ts';
 export type { BinlogPoint, BinlogWindow } from './binlog/binlog-window.ts';
