@@ -4,7 +4,13 @@ import { RevertConflictError, UsageError } from '../errors/index.ts';
 import { replaceRowsSpec } from './replace-rows.ts';
 import { applyWrites, type WriteOptions, type WriteResult } from './scoped-write.ts';
 import { allSame, columnList, joinOn, sameValue } from './sql-fragments.ts';
-import { readKeyedTable, resolveTable, type TableMetadata, writableColumns } from './table-metadata.ts';
+import {
+  columnDefinition,
+  readKeyedTable,
+  resolveTable,
+  type TableMetadata,
+  writableColumns,
+} from './table-metadata.ts';
 import type { Scope, WriteContext } from './types.ts';
 import { createWorkTable } from './work-table.ts';
 
@@ -38,13 +44,15 @@ export interface RevertResult extends WriteResult {
 const SAMPLE = 5;
 
 /**
- * Three-way restore from the binary log. For each scoped key the window changed: where live still
- * holds the window's last after-image (or, for a row the window deleted, still has no row), the row
- * goes back to its before-image — updated rows are set back, rows the window inserted are deleted,
- * rows it deleted are inserted again. A row changed after the window is a conflict: `fail` (the
- * default) stops before any write and names the rows, `skip` leaves them and reverts the rest,
- * `overwrite` puts the before-image back anyway. The write itself is a `replaceRows` from the
- * before-images over the keys to revert, so before-images, drift check, gate and undo are the same.
+ * Three-way restore from the binary log, cell by cell. For each scoped key the window changed:
+ * - a row it updated: every column the window changed goes back to its before-image where live still
+ *   holds what the window wrote there; columns the window did not change keep their live value;
+ * - a row it inserted is deleted (where live is still what the window wrote);
+ * - a row it deleted is inserted again (where no row has that key now).
+ * A cell (or row) changed again after the window is a conflict: `fail` (the default) stops before any
+ * write and names them with field diffs, `skip` keeps the later values and reverts the rest,
+ * `overwrite` puts the before-images back anyway. The rows to write are staged in the workspace and
+ * written by `replaceRows`, so before-images, drift check, gate, chunking and undo are the same.
  *
  * @example
  * await revertRows(ctx, 'wp_users', { before: log.table('wp_users'), changes: log.changes('wp_users'),
@@ -65,48 +73,83 @@ export async function revertRows(
       { hint: 'scope the revert by the primary key of the table it reverts' },
     );
   }
-  const conflict = conflictCondition(meta);
+  const sql3 = threeWaySql(meta);
   const base =
     `FROM ${options.changes.qualified} AS c JOIN ${options.scope.table.qualified} AS s ON ${joinOn('s', pk, 'c', pk)} ` +
+    `LEFT JOIN ${options.before.qualified} AS b ON ${joinOn('b', pk, 'c', pk)} ` +
     `LEFT JOIN ${live.qualified} AS l ON ${joinOn('l', pk, 'c', pk)}`;
   // A locking read, as every read of the write transaction (see scoped-write.ts).
   const counted = await ctx.tx.executeQuery<{ n: number | string }>(
-    CompiledQuery.raw(`SELECT COUNT(*) AS n ${base} WHERE ${conflict} FOR UPDATE`),
+    CompiledQuery.raw(`SELECT COUNT(*) AS n ${base} WHERE ${sql3.conflict} FOR UPDATE`),
   );
   const conflicts = Number(counted.rows[0]?.n ?? 0);
-  const conflictSample = conflicts > 0 ? await sampleConflicts(ctx.tx, meta, base, conflict) : [];
+  const conflictSample = conflicts > 0 ? await sampleConflicts(ctx.tx, meta, base, sql3.conflict) : [];
   if (conflicts > 0 && onConflict === 'fail') {
     throw new RevertConflictError(
       `revert of ${live}: ${conflicts} scoped row(s) changed again after the binlog window (live no longer holds what the window wrote), e.g. ${describeSample(conflictSample)}`,
       {
-        hint: "review them; pass onConflict: 'skip' to revert the others and keep these, or 'overwrite' to put their before-images back anyway",
+        hint: "review them; pass onConflict: 'skip' to revert everything else and keep the later values, or 'overwrite' to put the before-images back anyway",
         facts: { table: live.toString(), conflicts, sample: conflictSample },
       },
     );
   }
-  const keys = await createWorkTable(ctx.ddl, ctx.tx, ctx.workspace, {
+  const overwrite = onConflict === 'overwrite';
+  const columns = writableColumns(meta);
+  // The rows as they should be, with the live table's nullability (the replace's drift check compares it).
+  const staged = await createWorkTable(ctx.ddl, ctx.tx, ctx.workspace, {
     prefix: ctx.stepName,
     name: `${live.name}_revert`,
     columns: pk.map((k) => meta.columns.find((c) => c.name === k)!),
     primaryKey: pk,
+    extra: meta.columns
+      .filter((c) => !c.generated && !pk.includes(c.name))
+      .map((c) => `${quoteId(c.name)} ${columnDefinition(c, !c.nullable)}`),
   });
-  await ctx.recorder.record(ctx.stepName, { kind: 'scope', table: keys, rows: null, checksum: null });
-  const inserted = await ctx.tx.executeQuery(
-    CompiledQuery.raw(
-      `INSERT INTO ${keys.qualified} (${columnList(pk)}) SELECT ${columnList(pk, 'c')} ${base}` +
-        (onConflict === 'skip' ? ` WHERE NOT ${conflict}` : ''),
-    ),
+  const keys = await createWorkTable(ctx.ddl, ctx.tx, ctx.workspace, {
+    prefix: ctx.stepName,
+    name: `${live.name}_revert_keys`,
+    columns: pk.map((k) => meta.columns.find((c) => c.name === k)!),
+    primaryKey: pk,
+  });
+  for (const t of [staged, keys]) {
+    await ctx.recorder.record(ctx.stepName, { kind: 'scope', table: t, rows: null, checksum: null });
+  }
+  const run = (text: string) => ctx.tx.executeQuery(CompiledQuery.raw(text));
+  const into = `INSERT INTO ${staged.qualified} (${columnList(columns)})`;
+  const present = (alias: string) => `${quoteId(alias)}.${quoteId(pk[0]!)} IS NOT NULL`;
+  // Updated rows still there: the live row with the window's cells put back (where not changed since).
+  await run(
+    `${into} SELECT ${columns.map((c) => (pk.includes(c) ? `l.${quoteId(c)}` : sql3.revertedCell(c, overwrite))).join(', ')} ` +
+      `${base} WHERE ${present('b')} AND c.rb_last_kind <> 'delete' AND ${present('l')}`,
   );
-  const rows = Number(inserted.numAffectedRows ?? 0n);
+  // Rows the window deleted (or, under overwrite, updated rows deleted since): their before-images.
+  await run(
+    `${into} SELECT ${columnList(columns, 'b')} ${base} WHERE ${present('b')} AND ` +
+      (overwrite
+        ? `(c.rb_last_kind = 'delete' OR NOT ${present('l')})`
+        : `c.rb_last_kind = 'delete' AND NOT ${present('l')}`),
+  );
+  await run(
+    `INSERT INTO ${keys.qualified} (${columnList(pk)}) SELECT ${columnList(pk)} FROM ${staged.qualified}`,
+  );
+  // Rows the window inserted: their keys without a staged row, so the replace deletes them.
+  await run(
+    `INSERT INTO ${keys.qualified} (${columnList(pk)}) SELECT ${columnList(pk, 'c')} ${base} ` +
+      `WHERE NOT ${present('b')} AND c.rb_last_kind <> 'delete' AND ${present('l')}${overwrite ? '' : ` AND NOT ${sql3.conflict}`}`,
+  );
+  const keyCount = await ctx.tx.executeQuery<{ n: number | string }>(
+    CompiledQuery.raw(`SELECT COUNT(*) AS n FROM ${keys.qualified} FOR UPDATE`),
+  );
+  const rows = Number(keyCount.rows[0]?.n ?? 0);
   const scope: Scope = Object.freeze({ name: `${options.scope.name} (revert)`, table: keys, key: pk, rows });
-  const { before, changes: _changes, onConflict: _policy, ...writeOptions } = options;
+  const { before: _before, changes: _changes, onConflict: _policy, ...writeOptions } = options;
   const [result] = await applyWrites(ctx, [
-    replaceRowsSpec(ctx, live, { ...writeOptions, from: before, scope }),
+    replaceRowsSpec(ctx, live, { ...writeOptions, from: staged, scope }),
   ]);
   const warnings =
     conflicts > 0
       ? [
-          `${conflicts} row(s) changed after the window were ${onConflict === 'skip' ? 'kept (skipped)' : 'overwritten with their before-images'}: ${describeSample(conflictSample)}`,
+          `${conflicts} row(s) changed after the window: ${onConflict === 'skip' ? 'their later values were kept' : 'overwritten with their before-images'}: ${describeSample(conflictSample)}`,
         ]
       : [];
   return Object.freeze({
@@ -119,26 +162,31 @@ export async function revertRows(
 }
 
 /**
- * True where live is not what the window left: the window deleted the row and it is back, or the
- * window left a row and live lacks it or differs in any written column (byte-wise, NULL-safe).
+ * The three-way SQL over `c` (the window's last after-image), `b` (the before-image) and `l` (live),
+ * byte-wise and NULL-safe. A conflict: an updated row whose cell the window changed now holds another
+ * value (or the row is gone), an inserted row changed since, a deleted row whose key is back.
  */
-function conflictCondition(meta: TableMetadata): string {
+function threeWaySql(meta: TableMetadata): {
+  readonly conflict: string;
+  revertedCell(column: string, overwrite: boolean): string;
+} {
   const pk = meta.primaryKey;
-  const present = `l.${quoteId(pk[0]!)} IS NOT NULL`;
-  const same = allSame(
-    writableColumns(meta)
-      .filter((c) => !pk.includes(c))
-      .map((c) =>
-        sameValue(
-          'l',
-          c,
-          'c',
-          c,
-          meta.columns.find((m) => m.name === c),
-        ),
-      ),
-  );
-  return `(CASE WHEN c.rb_last_kind = 'delete' THEN ${present} ELSE NOT (${present} AND ${same}) END)`;
+  const info = (c: string) => meta.columns.find((m) => m.name === c);
+  const data = writableColumns(meta).filter((c) => !pk.includes(c));
+  const same = (x: string, y: string, c: string) => sameValue(x, c, y, c, info(c));
+  const live = `l.${quoteId(pk[0]!)} IS NOT NULL`;
+  const before = `b.${quoteId(pk[0]!)} IS NOT NULL`;
+  const changedSince = data.map((c) => `(NOT ${same('b', 'c', c)} AND NOT ${same('l', 'c', c)})`);
+  const conflict =
+    `(CASE WHEN NOT ${before} AND c.rb_last_kind = 'delete' THEN FALSE ` +
+    `WHEN NOT ${before} THEN (${live} AND NOT ${allSame(data.map((c) => same('l', 'c', c)))}) ` +
+    `WHEN c.rb_last_kind = 'delete' THEN ${live} ` +
+    `ELSE (NOT ${live} OR ${changedSince.length ? changedSince.join(' OR ') : 'FALSE'}) END)`;
+  return {
+    conflict,
+    revertedCell: (c, overwrite) =>
+      `CASE WHEN NOT ${same('b', 'c', c)}${overwrite ? '' : ` AND ${same('l', 'c', c)}`} THEN b.${quoteId(c)} ELSE l.${quoteId(c)} END`,
+  };
 }
 
 async function sampleConflicts(
@@ -153,9 +201,11 @@ async function sampleConflicts(
     ...pk.map((k) => `c.${quoteId(k)} AS ${quoteId(`k_${k}`)}`),
     `c.rb_last_kind AS rb_last_kind`,
     `l.${quoteId(pk[0]!)} IS NOT NULL AS rb_live`,
+    `b.${quoteId(pk[0]!)} IS NOT NULL AS rb_before`,
     ...columns.flatMap((c) => [
       `l.${quoteId(c)} AS ${quoteId(`l_${c}`)}`,
       `c.${quoteId(c)} AS ${quoteId(`w_${c}`)}`,
+      `b.${quoteId(c)} AS ${quoteId(`b_${c}`)}`,
     ]),
   ];
   const found = await sql
@@ -168,13 +218,17 @@ async function sampleConflicts(
     if (row.rb_last_kind === 'delete') return { key, status: 'live-present' as const, fields: [] };
     if (Number(row.rb_live) !== 1) return { key, status: 'live-missing' as const, fields: [] };
     const text = (v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v === null ? null : String(v));
+    const inserted = Number(row.rb_before) !== 1;
     const fields = columns
-      .filter((c) => text(row[`l_${c}`]) !== text(row[`w_${c}`]))
+      .filter(
+        (c) =>
+          text(row[`l_${c}`]) !== text(row[`w_${c}`]) &&
+          (inserted || text(row[`b_${c}`]) !== text(row[`w_${c}`])),
+      )
       .map((c) => ({ column: c, live: text(row[`l_${c}`]), window: text(row[`w_${c}`]) }));
     return { key, status: 'changed' as const, fields };
   });
 }
-
 function describeSample(sample: readonly RevertConflict[]): string {
   return sample
     .map((c) => {
