@@ -30,8 +30,14 @@ export interface BinlogSourceOptions extends BinlogWindow {
   readonly serverId?: number;
 }
 
-/** Folded keys per table written to the workspace at once. */
-const BATCH_KEYS = 500;
+/**
+ * A table's folded keys are written to the workspace when either bound is reached: few round trips
+ * (S6 at 20k users: 8,000 row changes in 2 batches instead of 16), and memory bounded by the bytes.
+ */
+const BATCH_KEYS = 5000;
+// Each of the two INSERTs of a batch holds about half of it, hex-escaped (×2): well under the 16 MB
+// max_allowed_packet default of MariaDB.
+const BATCH_BYTES = 4 << 20;
 
 /**
  * The binary log as a source: the rows a window of transactions changed, as they were just before it.
@@ -126,7 +132,7 @@ async function extractBinlog(
         const fold = folds.get(change.table.table)!;
         fold.add(change);
         rows++;
-        if (fold.size >= BATCH_KEYS) {
+        if (fold.size >= BATCH_KEYS || fold.bytes >= BATCH_BYTES) {
           await landings.get(change.table.table)!.write(db, fold.drain());
           progress.report(change.table.table, 0, rows);
         }

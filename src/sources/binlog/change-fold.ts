@@ -32,12 +32,19 @@ function keyString(values: readonly BinlogValue[]): string {
  */
 export class ChangeFold {
   readonly #entries = new Map<string, KeyChanges>();
+  #bytes = 0;
 
   get size(): number {
     return this.#entries.size;
   }
 
+  /** Roughly the bytes the images held here take (strings and buffers), to bound a batch's memory. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   add(change: ScannedChange): void {
+    this.#bytes += imageBytes(change.before) + imageBytes(change.after);
     const keyOf = (row: readonly BinlogValue[]) => change.table.key.map((i) => row[i]!);
     if (change.kind === 'update') {
       const before = keyOf(change.before!);
@@ -94,6 +101,14 @@ export class ChangeFold {
   drain(): KeyChanges[] {
     const entries = [...this.#entries.values()];
     this.#entries.clear();
+    this.#bytes = 0;
     return entries;
   }
+}
+
+function imageBytes(image: readonly BinlogValue[] | null): number {
+  if (!image) return 0;
+  let bytes = 0;
+  for (const v of image) bytes += Buffer.isBuffer(v) ? v.length : typeof v === 'string' ? v.length : 8;
+  return bytes;
 }
