@@ -181,7 +181,8 @@ export class BinlogScan {
         return;
       }
       case 'transaction-payload':
-        if (this.#window.started && !this.#window.done) {
+        // The whole transaction (after its GTID event) is inside: its tables cannot be known undecoded.
+        if (this.#inWindow) {
           throw new BinlogSettingError({
             setting: 'binlog_transaction_compression',
             expected: 'OFF',
