@@ -146,13 +146,19 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(db())
     .requiredOption(
       '--from <source>',
-      'a mysqldump file (plain, .gz, .zst), a MySQL Shell dump directory, or mysql://… of another server',
+      'a mysqldump file (plain, .gz, .zst), a MySQL Shell dump directory or s3://bucket/prefix, or mysql://… of another server',
     )
     .requiredOption('--tables <names>', 'tables to extract, comma-separated')
     .requiredOption('--into <schema>', 'workspace schema to land them in (created if missing)')
     .option(
       '--database <name>',
       'database (schema) to take them from: for --databases / --all-databases dumps, shell dumps, servers',
+    )
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint for s3:// (default: AWS_ENDPOINT_URL_S3 or AWS)')
+    .option('--s3-region <region>', 'region for s3:// (default: AWS_REGION / the AWS profile)')
+    .option(
+      '--s3-path-style',
+      'path-style S3 URLs (https://endpoint/bucket/key), as most S3-compatible stores need',
     )
     .addOption(json())
     .option('-q, --quiet', 'no progress output')
