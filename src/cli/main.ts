@@ -23,7 +23,8 @@ it back, rowback gc drops expired workspace tables. rowback demo shows all of it
 
 The target database comes from --db or ROWBACK_DATABASE_URL, e.g.
   mysql://restore_user:secret@db.internal:3306/wordpress   (the path is the live schema)
-Passwords are never printed, logged or stored.`;
+or, with the password in a file (a mounted Secret), ROWBACK_DATABASE_PASSWORD_FILE=/run/secrets/db-password
+and a URL without one. Passwords are never printed, logged or stored.`;
 
 /** Builds the `rowback` program; `io` carries stdout/stderr/env so tests can run it in-process. */
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
