@@ -15,6 +15,7 @@ import {
   workspaceTableName,
 } from '../primitives/index.ts';
 import type { ExtractedTable } from '../sources/index.ts';
+import { inSpan } from '../telemetry/spans.ts';
 import { type RunExecution, sqlDigest } from './execution.ts';
 import type {
   Backup,
@@ -126,12 +127,28 @@ export async function createRestoreContext(
         gate: null,
         body: async () => {
           await dropPreviousExtract(execution, workspace, name);
-          const result = await source.extract({
-            target: workspace.target,
-            workspace: workspace.schema,
-            tableName: (sourceTable) => workspaceTableName(identifierPart(name), sourceTable),
-            onProgress: (progress) => execution.settings.onEvent({ type: 'step-progress', name, progress }),
-          });
+          const result = await inSpan(
+            'rowback.source.read',
+            { 'rowback.source.kind': source.kind, 'rowback.source': source.description },
+            async (span) => {
+              let bytes = 0;
+              const read = await source.extract({
+                target: workspace.target,
+                workspace: workspace.schema,
+                tableName: (sourceTable) => workspaceTableName(identifierPart(name), sourceTable),
+                onProgress: (progress) => {
+                  bytes = progress.bytesRead;
+                  execution.settings.onEvent({ type: 'step-progress', name, progress });
+                },
+              });
+              span.setAttributes({
+                'rowback.tables': read.tables.length,
+                'rowback.rows': read.tables.reduce((sum, t) => sum + t.rows, 0),
+                'rowback.bytes': bytes,
+              });
+              return read;
+            },
+          );
           for (const t of result.tables) {
             await execution.record(name, {
               kind: 'backup-table',
