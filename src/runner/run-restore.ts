@@ -247,6 +247,14 @@ async function runModule(
           ? JSON.stringify(execution.provenance)
           : null,
       });
+      onEvent({
+        type: 'run-end',
+        runId,
+        moduleId: restore.id,
+        mode,
+        status,
+        error: error ? { name: error.name, message: error.message } : null,
+      });
       span.setAttribute('rowback.status', status);
       if (status === 'failed' && error)
         failSpan(span, Object.assign(new Error(error.message), { name: error.name }));
