@@ -78,7 +78,11 @@ describe('deploy/: Kubernetes manifests', () => {
   it('the Jobs run apply as non-root on a read-only root filesystem, never retried, with the password from a Secret file', async () => {
     const all = await manifests();
     const jobs = ofKind(all, 'Job');
-    expect(jobs.map((j) => j.doc.metadata.name).sort()).toEqual(['rowback-apply', 'rowback-resume']);
+    expect(jobs.map((j) => j.doc.metadata.name).sort()).toEqual([
+      'rowback-apply',
+      'rowback-plan',
+      'rowback-resume',
+    ]);
     const configMap = ofKind(all, 'ConfigMap')[0]!.doc;
     for (const { file, doc } of jobs) {
       const pod = doc.spec.template.spec;
@@ -93,7 +97,11 @@ describe('deploy/: Kubernetes manifests', () => {
         allowPrivilegeEscalation: false,
         capabilities: { drop: ['ALL'] },
       });
-      expect(container.args.slice(0, 3), file).toEqual(['apply', '20261126-wpca-uid-collision', '--yes']);
+      expect(container.args.slice(0, 2), file).toEqual([
+        doc.metadata.name === 'rowback-plan' ? 'plan' : 'apply',
+        '20261126-wpca-uid-collision',
+      ]);
+      if (doc.metadata.name !== 'rowback-plan') expect(container.args[2], file).toBe('--yes');
       // Every $(VAR) in args is defined explicitly (Kubernetes expands only those it knows).
       for (const arg of container.args as string[]) {
         const ref = /^\$\((\w+)\)$/.exec(arg)?.[1];
@@ -131,6 +139,17 @@ describe('deploy/: Kubernetes manifests', () => {
     resume.spec.template.spec.containers[0].args = args.filter((a) => a !== '--resume');
     resume.metadata.name = 'rowback-apply';
     expect(resume).toEqual(apply);
+    // The plan Job is the apply Job running plan (no confirmation needed), outside ArgoCD's hooks.
+    const plan = structuredClone(jobs.find((j) => j.doc.metadata.name === 'rowback-plan')!.doc);
+    expect(plan.spec.template.spec.containers[0].args).toEqual([
+      'plan',
+      '20261126-wpca-uid-collision',
+      '--json',
+    ]);
+    plan.spec.template.spec.containers[0].args = apply.spec.template.spec.containers[0].args;
+    plan.metadata.name = 'rowback-apply';
+    plan.metadata.annotations = apply.metadata.annotations;
+    expect(plan).toEqual(apply);
   });
 
   it('the ConfigMap holds no secret, and its params are the module’s', async () => {
@@ -160,7 +179,7 @@ describe('deploy/: Kubernetes manifests', () => {
       expect(doc.spec.syncPolicy?.automated, file).toBeUndefined();
       expect(doc.spec.syncPolicy.retry.limit, file).toBe(0);
     }
-    for (const { doc } of ofKind(all, 'Job'))
+    for (const { doc } of ofKind(all, 'Job').filter((j) => j.doc.metadata.name !== 'rowback-plan'))
       expect(doc.metadata.annotations['argocd.argoproj.io/hook']).toBe('Sync');
     const sa = ofKind(all, 'ServiceAccount')[0]!.doc;
     expect(sa.metadata.annotations['eks.amazonaws.com/role-arn']).toMatch(/^arn:aws:iam::\d{12}:role\//);
