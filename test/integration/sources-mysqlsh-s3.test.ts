@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromMysqlShellDump, type MysqlShellDumpOptions } from 'rowback';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startCuttingProxy } from '../support/cutting-proxy.ts';
 import { runCli } from '../support/run-cli.ts';
 import { type S3TestServer, startS3Server, uploadDir } from '../support/s3-server.ts';
 import { REAL, tablesOf, workspace } from './sources-helpers.ts';
@@ -195,6 +196,52 @@ describe('fromMysqlShellDump from S3 (s3rver on loopback) on the real MySQL Shel
       expect(refused.stderr).toMatch(/refused access \(InvalidAccessKeyId/);
       expect(refused.stdout + refused.stderr).not.toMatch(/secret-never-printed/);
     } finally {
+      await ws.drop();
+    }
+  });
+
+  it('a ranged GET whose body breaks off is fetched again; one that keeps breaking is a truncated SourceError', async () => {
+    const ws = await workspace(inject('mysqlUrl'));
+    let broken = 0;
+    // Every third ranged GET of the City chunk breaks off halfway (so some parts are cut on their
+    // first try and fetched again); the second proxy breaks every one.
+    const flaky = await startCuttingProxy(s3.endpoint, (req) => {
+      if (!req.url?.includes('world%40City%40%400.tsv.zst') || !req.headers.range) return false;
+      return broken++ % 3 === 0;
+    });
+    const dead = await startCuttingProxy(s3.endpoint, (req) =>
+      Boolean(req.url?.includes('world%40City%40%400.tsv.zst') && req.headers.range),
+    );
+    try {
+      const options = { tables: ['City'], schema: 'world' } as const;
+      const direct = await fromMysqlShellDump(url, { ...options, s3: s3Options }).extract({
+        ...ws.context,
+        tableName: () => 'city_direct',
+      });
+      const retried = await fromMysqlShellDump(url, {
+        ...options,
+        s3: { ...s3Options, endpoint: flaky.endpoint, partSize: 8192, concurrency: 2 },
+      }).extract({ ...ws.context, tableName: () => 'city_retried' });
+      expect(flaky.cuts()).toBeGreaterThanOrEqual(3);
+      expect([retried.tables[0]!.rows, retried.tables[0]!.checksum]).toEqual([
+        direct.tables[0]!.rows,
+        direct.tables[0]!.checksum,
+      ]);
+      const failed = await fromMysqlShellDump(url, {
+        ...options,
+        s3: { ...s3Options, endpoint: dead.endpoint, partSize: 8192, maxAttempts: 2 },
+      })
+        .extract({ ...ws.context, tableName: () => 'city_dead' })
+        .then(
+          () => null,
+          (error: { name: string; message: string; facts: Record<string, unknown> }) => error,
+        );
+      expect(failed).toMatchObject({ name: 'SourceError', facts: { kind: 'truncated' } });
+      expect(failed!.message).toMatch(/bytes 0-8191 of 68686 could not be read whole in 2 tries/);
+      expect(await tablesOf(ws.target, ws.schema)).toEqual(['city_direct', 'city_retried']);
+    } finally {
+      await flaky.stop();
+      await dead.stop();
       await ws.drop();
     }
   });
