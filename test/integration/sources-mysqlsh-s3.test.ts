@@ -245,4 +245,26 @@ describe('fromMysqlShellDump from S3 (s3rver on loopback) on the real MySQL Shel
       await ws.drop();
     }
   });
+
+  it('reads a listing of more than one page (ListObjectsV2 continuation)', async () => {
+    const ws = await workspace(inject('mysqlUrl'));
+    try {
+      // 1,000 other objects beside the dump's 302 files: s3rver (like S3) lists 1,000 keys a page.
+      const fillers: Record<string, Buffer> = {};
+      for (let i = 0; i < 1000; i++)
+        fillers[`aaa-other-object-${String(i).padStart(4, '0')}`] = Buffer.from('x');
+      await uploadDir(s3, BUCKET, 'paged', DIR, {}, fillers);
+      await s3.sync();
+      s3.resetRequests();
+      const result = await fromMysqlShellDump(`s3://${BUCKET}/paged`, {
+        tables: ['City'],
+        s3: s3Options,
+      }).extract(ws.context);
+      await s3.sync();
+      expect(result.tables[0]!.rows).toBe(4079);
+      expect(s3.requests().filter((r) => r.path.includes('list-type=2')).length).toBe(2);
+    } finally {
+      await ws.drop();
+    }
+  });
 });

@@ -90,7 +90,7 @@ export function s3ClientFor(
 
 /**
  * Uploads every file of `dir` under `s3://bucket/prefix/` (bucket created if missing); `changes`
- * replaces a file's bytes, or leaves it out when null.
+ * replaces a file's bytes, or leaves it out when null; `extra` adds objects of its own.
  */
 export async function uploadDir(
   server: S3TestServer,
@@ -98,6 +98,7 @@ export async function uploadDir(
   prefix: string,
   dir: string,
   changes: Readonly<Record<string, Buffer | null>> = {},
+  extra: Readonly<Record<string, Buffer>> = {},
 ): Promise<void> {
   const client = s3ClientFor(server);
   try {
@@ -111,6 +112,8 @@ export async function uploadDir(
       if (body === null || body === undefined) continue;
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/${file}`, Body: body }));
     }
+    for (const [file, body] of Object.entries(extra))
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/${file}`, Body: body }));
   } finally {
     client.destroy();
   }
