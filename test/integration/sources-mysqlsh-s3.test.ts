@@ -123,7 +123,7 @@ describe('fromMysqlShellDump from S3 (s3rver on loopback) on the real MySQL Shel
     }
   });
 
-  it('refuses wrong credentials, a missing bucket, an incomplete dump and a cut chunk with SourceError, landing nothing', async () => {
+  it('refuses a wrong key or secret, a missing bucket, an incomplete dump and a cut chunk with SourceError, landing nothing', async () => {
     const ws = await workspace(inject('mysqlUrl'));
     try {
       const city = await readFile(join(DIR, 'world@City@@0.tsv.zst'));
@@ -147,6 +147,13 @@ describe('fromMysqlShellDump from S3 (s3rver on loopback) on the real MySQL Shel
       expect(wrongKey).toMatchObject({ name: 'SourceError', kind: 'access' });
       expect(wrongKey!.message).toMatch(/refused access \(InvalidAccessKeyId, HTTP 403\).*credentials/);
       expect(wrongKey!.message).not.toMatch(/nope/);
+      const wrongSecret = await attempt(url, {
+        ...s3Options,
+        credentials: { accessKeyId: s3.credentials.accessKeyId, secretAccessKey: 'not-the-secret' },
+      });
+      expect(wrongSecret).toMatchObject({ name: 'SourceError', kind: 'access' });
+      expect(wrongSecret!.message).toMatch(/refused access \(SignatureDoesNotMatch, HTTP 403\)/);
+      expect(wrongSecret!.message).not.toMatch(/not-the-secret/);
       expect(await attempt(`s3://no-such-bucket-here/${PREFIX}`, s3Options)).toMatchObject({
         name: 'SourceError',
         kind: 'missing-bucket',

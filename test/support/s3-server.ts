@@ -15,7 +15,10 @@ export interface S3Request {
   readonly bytes: number;
 }
 
-/** A running S3-compatible server on loopback (s3rver, in a process of its own) and what it was asked. */
+/**
+ * A running S3-compatible server on loopback (s3rver behind a SigV4 check, in a process of its own)
+ * and what it was asked.
+ */
 export interface S3TestServer {
   readonly endpoint: string;
   /** The only credentials s3rver knows. */
