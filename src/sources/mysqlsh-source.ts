@@ -75,6 +75,9 @@ async function extractShellDump(
   context: ExtractContext,
 ): Promise<ExtractResult> {
   const allowIncomplete = options.allowIncomplete === true;
+  // Before the landing zone, so a storage that cannot be set up leaves nothing to drop. (Until its
+  // first request an SDK client holds no connection: a failed open below leaks nothing.)
+  const storage = isS3Url(location) ? await s3DumpStorage(location, options.s3) : dirDumpStorage(location);
   const zone = await LandingZone.open(context);
   const loads = new ParallelLoads();
   const method = options.method ?? defaultLoadMethod(context.target);
@@ -82,7 +85,6 @@ async function extractShellDump(
   const progress = new ProgressReporter(context.onProgress, null);
   let bytesRead = 0;
   let rows = 0;
-  const storage = isS3Url(location) ? await s3DumpStorage(location, options.s3) : dirDumpStorage(location);
   try {
     const dump = await openShellDump(storage, allowIncomplete);
     const found: ShellDumpTable[] = [];
