@@ -22,7 +22,7 @@ const exporter = new InMemorySpanExporter();
 const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
 const contextManager = new AsyncLocalStorageContextManager();
 
-const restore = (id: string, maxUsers: number) =>
+const restore = (id: string, maxUsers: number, manual = false) =>
   defineRestore({
     id,
     title: 'Telemetry: put back every damaged user',
@@ -46,6 +46,7 @@ const restore = (id: string, maxUsers: number) =>
         },
         { chunk: { scope: users, size: 15 } },
       );
+      if (manual) await r.manual('tell-support', 'Tell support the users are back');
     },
   });
 
@@ -137,5 +138,32 @@ describe('OpenTelemetry spans', () => {
     const [run] = byName(spans, 'rowback.run');
     expect(run!.attributes).toMatchObject({ 'rowback.status': 'failed', 'rowback.mode': 'plan' });
     expect(run!.status.code).toBe(2);
+  });
+
+  it('a manual step that stops the run is not an error span; the resumed run shows the skipped steps', async () => {
+    await rig.reset();
+    exporter.reset();
+    const module = restore('20261204-telemetry-manual', 1000, true);
+    const stopped = await rig.box.apply(module, { backup: rig.dumpFile });
+    expect(stopped.status).toBe('awaiting');
+    const manual = byName(exporter.getFinishedSpans(), 'rowback.step').find(
+      (s) => s.attributes['rowback.step'] === 'tell-support',
+    )!;
+    expect(manual.attributes['rowback.status']).toBe('awaiting');
+    expect(manual.status.code).toBe(0);
+
+    exporter.reset();
+    const resumed = await rig.box.apply(module, { backup: rig.dumpFile }, { resume: true });
+    expect(resumed.status, JSON.stringify(resumed.error)).toBe('done');
+    const spans = exporter.getFinishedSpans();
+    const skipped = [...byName(spans, 'rowback.step'), ...byName(spans, 'rowback.chunk')].filter(
+      (s) => s.attributes['rowback.status'] === 'skipped',
+    );
+    expect(skipped.map((s) => s.attributes['rowback.step']).sort()).toEqual(
+      ['backup', 'damaged-users', 'restore#1', 'restore#2', 'restore#3'].sort(),
+    );
+    for (const s of skipped) expect(s.attributes['rowback.resumed_from']).toBe(stopped.runId);
+    const [run] = byName(spans, 'rowback.run');
+    expect(run!.attributes['rowback.run_id']).toBe(resumed.runId);
   });
 });
