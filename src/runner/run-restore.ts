@@ -74,7 +74,7 @@ export async function plan(
   params: unknown,
   options: RunOptions = {},
 ): Promise<RunReport> {
-  return runModule(target, restore, params, 'plan', options);
+  return traced(target, restore, 'plan', () => runModule(target, restore, params, 'plan', options));
 }
 
 /**
@@ -88,7 +88,44 @@ export async function apply(
   params: unknown,
   options: ApplyOptions,
 ): Promise<RunReport> {
-  return runModule(target, restore, params, 'apply', options);
+  return traced(target, restore, 'apply', () => runModule(target, restore, params, 'apply', options));
+}
+
+/**
+ * The run as a `rowback.run` span: module, mode, the target's fingerprint, then the run id and
+ * status from the report (a failed run is an error span; a refused one throws through it).
+ */
+async function traced(
+  target: Target,
+  restore: RestoreModule,
+  mode: Mode,
+  run: () => Promise<RunReport>,
+): Promise<RunReport> {
+  const attributes = {
+    'rowback.module': restore.id,
+    'rowback.mode': mode,
+    ...fingerprintAttributes(targetFingerprint(target)),
+  };
+  return inSpan('rowback.run', attributes, async (span) => {
+    const report = await run();
+    span.setAttributes({ 'rowback.run_id': report.runId ?? '', 'rowback.status': report.status });
+    if (report.status === 'failed' && report.error)
+      failSpan(span, Object.assign(new Error(report.error.message), { name: report.error.name }));
+    return report;
+  });
+}
+
+/** The target as span attributes: its fingerprint (the description has no password). */
+function fingerprintAttributes(fingerprint: TargetReport): Attributes {
+  return {
+    'db.system': fingerprint.flavour,
+    'server.address': fingerprint.host,
+    'rowback.target': fingerprint.description,
+    'rowback.target.server_uuid': fingerprint.serverUuid,
+    'rowback.target.schema': fingerprint.schema,
+    'rowback.target.user': fingerprint.user,
+    'rowback.target.version': fingerprint.version,
+  };
 }
 
 interface RunContextInfo {
@@ -122,158 +159,132 @@ async function runModule(
     checksum: options.checksum ?? codeChecksum(restore),
   };
   const lock = lockName(target, ledger.schema, `module:${restore.id}`);
-  const attributes = {
-    'rowback.module': restore.id,
-    'rowback.mode': mode,
-    ...fingerprintAttributes(info.fingerprint),
-  };
-  return inSpan('rowback.run', attributes, (span) =>
-    withLock(target, lock, async (pinned) => {
-      // We hold the module's lock, so a run of it still marked running has died with its process.
-      await markInterrupted(ledger, restore.id);
-      const digest = paramsDigest(params);
-      const warnings: string[] = [];
-      let resumedFrom: RunRow | undefined;
-      let planRun: RunRow | undefined;
-      if (mode === 'apply') {
-        const applied = await findApplied(ledger, restore.id);
-        if (applied && !options.force) {
-          throw new AlreadyAppliedError(
-            `${restore.id} was applied by run ${applied.id} at ${applied.finished_at} UTC`,
-            {
-              hint: 'undo that run first, or pass --force to apply again (recorded in the ledger)',
-              facts: { runId: applied.id },
-            },
-          );
-        }
-        if (options.resume) resumedFrom = await findResumable(ledger, restore.id, digest);
-        planRun = await findPlan(ledger, restore.id, digest);
-        if (!planRun)
-          warnings.push(
-            `no successful plan of ${restore.id} with these params is on record; run plan first to see what apply will do`,
-          );
-        else if (planRun.checksum !== info.checksum) {
-          warnings.push(
-            `module ${restore.id} changed since plan run ${planRun.id} (checksum ${planRun.checksum.slice(0, 12)} → ${info.checksum.slice(0, 12)}); re-run plan to review the change`,
-          );
-        }
-        await confirmTarget(info.fingerprint, options);
+  return withLock(target, lock, async (pinned) => {
+    // We hold the module's lock, so a run of it still marked running has died with its process.
+    await markInterrupted(ledger, restore.id);
+    const digest = paramsDigest(params);
+    const warnings: string[] = [];
+    let resumedFrom: RunRow | undefined;
+    let planRun: RunRow | undefined;
+    if (mode === 'apply') {
+      const applied = await findApplied(ledger, restore.id);
+      if (applied && !options.force) {
+        throw new AlreadyAppliedError(
+          `${restore.id} was applied by run ${applied.id} at ${applied.finished_at} UTC`,
+          {
+            hint: 'undo that run first, or pass --force to apply again (recorded in the ledger)',
+            facts: { runId: applied.id },
+          },
+        );
       }
-      const connection = await sql<{ id: string }>`SELECT CONNECTION_ID() AS id`.execute(pinned);
-      const runId = await insertRun(ledger, {
-        moduleId: restore.id,
-        mode,
-        checksum: info.checksum,
-        paramsJson: JSON.stringify({ values: redactParams(params), digest }),
-        operator: safeOperator(),
-        clientHost: hostname(),
-        targetFingerprint: JSON.stringify(info.fingerprint),
-        forced: Boolean(options.force),
-        resumedFrom: resumedFrom?.id ?? null,
-        planRunId: planRun?.id ?? null,
-        undoOf: null,
-        connectionId: String(connection.rows[0]?.id ?? ''),
-      });
-      span.setAttribute('rowback.run_id', runId);
-      const onEvent = options.onEvent ?? (() => undefined);
-      onEvent({ type: 'run-start', runId, moduleId: restore.id, mode });
-      const completed = resumedFrom ? await completedSteps(ledger, resumedFrom) : new Map<string, StepRow>();
-      const execution = new RunExecution({
-        target,
-        ledger,
-        runId,
-        moduleId: restore.id,
-        mode,
-        retentionDays: restore.retention.days,
-        completed,
-        onEvent,
-        assertLock: () => assertLockHeld(pinned, lock),
-      });
-      for (const w of warnings) execution.warn(w);
-      const planned = planRun ? plannedOperations(planRun) : null;
-      const beat = setInterval(
-        () => void heartbeat(ledger, runId).catch(() => undefined),
-        options.heartbeatMs ?? 5_000,
-      );
-      beat.unref();
-      const startedAt = new Date().toISOString();
-      let status: RunReport['status'] = 'done';
-      let error: RunReport['error'] = null;
-      try {
-        const r = await createRestoreContext(execution, {
-          liveSchema,
-          workspaceSchema: info.workspace,
-          planned,
-          ...(options.confirmManual ? { confirmManual: options.confirmManual } : {}),
-          resumingAwaiting: resumedFrom?.status === 'awaiting',
-        });
-        await restore.run(r, params);
-      } catch (caught) {
-        status = isErrorNamed(caught, 'ManualStepPendingError') ? 'awaiting' : 'failed';
-        error = toErrorReport(caught);
-      } finally {
-        clearInterval(beat);
+      if (options.resume) resumedFrom = await findResumable(ledger, restore.id, digest);
+      planRun = await findPlan(ledger, restore.id, digest);
+      if (!planRun)
+        warnings.push(
+          `no successful plan of ${restore.id} with these params is on record; run plan first to see what apply will do`,
+        );
+      else if (planRun.checksum !== info.checksum) {
+        warnings.push(
+          `module ${restore.id} changed since plan run ${planRun.id} (checksum ${planRun.checksum.slice(0, 12)} → ${info.checksum.slice(0, 12)}); re-run plan to review the change`,
+        );
       }
-      const report: RunReport = {
-        reportVersion: RUN_REPORT_VERSION,
-        runId,
-        moduleId: restore.id,
-        title: restore.title,
-        mode,
-        status,
-        checksum: info.checksum,
-        resumedFrom: resumedFrom?.id ?? null,
-        planRunId: planRun?.id ?? null,
-        undoOf: null,
-        forced: Boolean(options.force),
-        target: info.fingerprint,
-        workspace: info.workspace,
-        params: redactParams(params),
-        startedAt,
-        finishedAt: new Date().toISOString(),
-        steps: execution.steps,
-        transactions: execution.transactions,
-        driftProfiles: execution.driftProfiles,
-        warnings: execution.warnings,
-        backups: execution.provenance,
-        error,
-      };
-      await updateRun(ledger, runId, {
-        status,
-        finished: true,
-        errorJson: error ? JSON.stringify(error) : null,
-        reportJson: JSON.stringify(report),
-        provenanceJson: Object.keys(execution.provenance).length
-          ? JSON.stringify(execution.provenance)
-          : null,
+      await confirmTarget(info.fingerprint, options);
+    }
+    const connection = await sql<{ id: string }>`SELECT CONNECTION_ID() AS id`.execute(pinned);
+    const runId = await insertRun(ledger, {
+      moduleId: restore.id,
+      mode,
+      checksum: info.checksum,
+      paramsJson: JSON.stringify({ values: redactParams(params), digest }),
+      operator: safeOperator(),
+      clientHost: hostname(),
+      targetFingerprint: JSON.stringify(info.fingerprint),
+      forced: Boolean(options.force),
+      resumedFrom: resumedFrom?.id ?? null,
+      planRunId: planRun?.id ?? null,
+      undoOf: null,
+      connectionId: String(connection.rows[0]?.id ?? ''),
+    });
+    const onEvent = options.onEvent ?? (() => undefined);
+    onEvent({ type: 'run-start', runId, moduleId: restore.id, mode });
+    const completed = resumedFrom ? await completedSteps(ledger, resumedFrom) : new Map<string, StepRow>();
+    const execution = new RunExecution({
+      target,
+      ledger,
+      runId,
+      moduleId: restore.id,
+      mode,
+      retentionDays: restore.retention.days,
+      completed,
+      onEvent,
+      assertLock: () => assertLockHeld(pinned, lock),
+    });
+    for (const w of warnings) execution.warn(w);
+    const planned = planRun ? plannedOperations(planRun) : null;
+    const beat = setInterval(
+      () => void heartbeat(ledger, runId).catch(() => undefined),
+      options.heartbeatMs ?? 5_000,
+    );
+    beat.unref();
+    const startedAt = new Date().toISOString();
+    let status: RunReport['status'] = 'done';
+    let error: RunReport['error'] = null;
+    try {
+      const r = await createRestoreContext(execution, {
+        liveSchema,
+        workspaceSchema: info.workspace,
+        planned,
+        ...(options.confirmManual ? { confirmManual: options.confirmManual } : {}),
+        resumingAwaiting: resumedFrom?.status === 'awaiting',
       });
-      onEvent({
-        type: 'run-end',
-        runId,
-        moduleId: restore.id,
-        mode,
-        status,
-        error: error ? { name: error.name, message: error.message } : null,
-      });
-      span.setAttribute('rowback.status', status);
-      if (status === 'failed' && error)
-        failSpan(span, Object.assign(new Error(error.message), { name: error.name }));
-      return Object.freeze(report);
-    }),
-  );
-}
-
-/** The target as span attributes: its fingerprint (the description has no password). */
-function fingerprintAttributes(fingerprint: TargetReport): Attributes {
-  return {
-    'db.system': fingerprint.flavour,
-    'server.address': fingerprint.host,
-    'rowback.target': fingerprint.description,
-    'rowback.target.server_uuid': fingerprint.serverUuid,
-    'rowback.target.schema': fingerprint.schema,
-    'rowback.target.user': fingerprint.user,
-    'rowback.target.version': fingerprint.version,
-  };
+      await restore.run(r, params);
+    } catch (caught) {
+      status = isErrorNamed(caught, 'ManualStepPendingError') ? 'awaiting' : 'failed';
+      error = toErrorReport(caught);
+    } finally {
+      clearInterval(beat);
+    }
+    const report: RunReport = {
+      reportVersion: RUN_REPORT_VERSION,
+      runId,
+      moduleId: restore.id,
+      title: restore.title,
+      mode,
+      status,
+      checksum: info.checksum,
+      resumedFrom: resumedFrom?.id ?? null,
+      planRunId: planRun?.id ?? null,
+      undoOf: null,
+      forced: Boolean(options.force),
+      target: info.fingerprint,
+      workspace: info.workspace,
+      params: redactParams(params),
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      steps: execution.steps,
+      transactions: execution.transactions,
+      driftProfiles: execution.driftProfiles,
+      warnings: execution.warnings,
+      backups: execution.provenance,
+      error,
+    };
+    await updateRun(ledger, runId, {
+      status,
+      finished: true,
+      errorJson: error ? JSON.stringify(error) : null,
+      reportJson: JSON.stringify(report),
+      provenanceJson: Object.keys(execution.provenance).length ? JSON.stringify(execution.provenance) : null,
+    });
+    onEvent({
+      type: 'run-end',
+      runId,
+      moduleId: restore.id,
+      mode,
+      status,
+      error: error ? { name: error.name, message: error.message } : null,
+    });
+    return Object.freeze(report);
+  });
 }
 
 /** The last apply that completed and was not undone since. */
