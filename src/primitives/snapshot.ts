@@ -1,9 +1,17 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { quoteId, type TableRef } from '../db/index.ts';
+import {
+  averageRowBytes,
+  clusterActive,
+  copyRows,
+  quoteId,
+  rowsPerWriteset,
+  type TableRef,
+  writeLimits,
+} from '../db/index.ts';
 import { UsageError } from '../errors/index.ts';
 import { setSqlMode, useRestoreSqlMode } from './session-mode.ts';
 import { columnList, joinOn } from './sql-fragments.ts';
-import { readTableMetadata, requireColumn, type TableMetadata } from './table-metadata.ts';
+import { readKeyedTable, readTableMetadata, requireColumn, type TableMetadata } from './table-metadata.ts';
 import type { ArtifactRecord, Scope, Workspace } from './types.ts';
 import { workspaceTableName } from './workspace-names.ts';
 
@@ -21,7 +29,12 @@ export interface SnapshotTablesOptions {
   readonly prefix?: string;
 }
 
-function filterFor(meta: TableMetadata, options: SnapshotTablesOptions): RawBuilder<unknown> {
+interface Filter {
+  readonly join: RawBuilder<unknown>;
+  readonly where: RawBuilder<unknown> | null;
+}
+
+function filterFor(meta: TableMetadata, options: SnapshotTablesOptions): Filter {
   if (options.scope && options.where)
     throw new UsageError('a snapshot takes a scope or a where condition, not both');
   if (options.scope) {
@@ -33,17 +46,24 @@ function filterFor(meta: TableMetadata, options: SnapshotTablesOptions): RawBuil
       );
     }
     for (const c of on) requireColumn(meta, c);
-    return sql.raw(`JOIN ${scope.table.qualified} AS ${quoteId('s')} ON ${joinOn('t', on, 's', scope.key)}`);
+    return {
+      join: sql.raw(
+        ` JOIN ${scope.table.qualified} AS ${quoteId('s')} ON ${joinOn('t', on, 's', scope.key)}`,
+      ),
+      where: null,
+    };
   }
-  return options.where ? sql`WHERE ${options.where}` : sql``;
+  return { join: sql``, where: options.where ?? null };
 }
 
 /**
  * Copies rows of live tables into the workspace: `CREATE TABLE … LIKE` (indexes and primary key
  * included, foreign keys and triggers not) and `INSERT … SELECT` with an explicit column list, so
  * invisible columns are copied and generated ones recomputed (never `CREATE TABLE … SELECT`, which
- * Group Replication refuses). Returns one artifact record per table with its row count and
- * `CHECKSUM TABLE … EXTENDED`. Runs outside any transaction (it is DDL).
+ * Group Replication refuses). On a cluster the copy is split into statements that each fit its
+ * writeset limits (`copyRows`), and tables without a primary key are refused. Returns one artifact
+ * record per table with its row count and `CHECKSUM TABLE … EXTENDED`. Runs outside any transaction
+ * (it is DDL).
  *
  * @example
  * const artifacts = await snapshot(workspace, 'before', [live('wp_users'), live('wp_usermeta')],
@@ -56,9 +76,11 @@ export async function snapshot(
   options: SnapshotTablesOptions = {},
 ): Promise<readonly ArtifactRecord[]> {
   const db = workspace.target.db;
+  const limits = writeLimits(workspace.target.topology);
+  const keyed = clusterActive(workspace.target.topology);
   const artifacts: ArtifactRecord[] = [];
   for (const table of tables) {
-    const meta = await readTableMetadata(db, table);
+    const meta = keyed ? await readKeyedTable(db, table) : await readTableMetadata(db, table);
     const filter = filterFor(meta, options);
     const copy = await freeTable(db, workspace, options.prefix ?? `snap__${name}`, table.name);
     const columns = meta.columns.filter((c) => !c.generated).map((c) => c.name);
@@ -67,11 +89,20 @@ export async function snapshot(
       try {
         // Under the restore sql_mode too: a zero-date default is refused under NO_ZERO_DATE.
         await sql.raw(`CREATE TABLE ${copy.qualified} LIKE ${table.qualified}`).execute(pinned);
-        const result = await sql`INSERT INTO ${copy} (${sql.raw(columnList(columns))})
-          SELECT ${sql.raw(columnList(columns, 't'))} FROM ${table} AS ${sql.id('t')} ${filter}`.execute(
+        const perStatement = rowsPerWriteset(limits, await averageRowBytes(pinned, table));
+        return await copyRows(
           pinned,
+          {
+            into: copy,
+            columns: sql.raw(columnList(columns)),
+            select: sql.raw(columnList(columns, 't')),
+            from: sql`${table} AS ${sql.id('t')}${filter.join}`,
+            where: filter.where,
+            key: meta.primaryKey,
+            qualifier: 't',
+          },
+          perStatement,
         );
-        return Number(result.numAffectedRows ?? 0n);
       } finally {
         await setSqlMode(pinned, previous);
       }
@@ -105,8 +136,11 @@ export async function countSnapshotRows(
   const out: { table: TableRef; rows: number }[] = [];
   for (const table of tables) {
     const meta = await readTableMetadata(db, table);
+    const filter = filterFor(meta, options);
     const result = await sql<{ n: number | string }>`
-      SELECT COUNT(*) AS n FROM ${table} AS ${sql.id('t')} ${filterFor(meta, options)}`.execute(db);
+      SELECT COUNT(*) AS n FROM ${table} AS ${sql.id('t')}${filter.join}${filter.where ? sql` WHERE ${filter.where}` : sql``}`.execute(
+      db,
+    );
     out.push({ table, rows: Number(result.rows[0]?.n ?? 0) });
   }
   return Object.freeze(out.map((o) => Object.freeze(o)));

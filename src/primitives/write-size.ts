@@ -24,6 +24,8 @@ export interface WriteSizeEstimate {
    * (2 × live), plus the new image of every written row (backup). An upper bound: unchanged rows count.
    */
   readonly estimatedBytes: number;
+  /** Rows the transaction changes, counted the same way (what Galera's `wsrep_max_ws_rows` limits). */
+  readonly estimatedRows: number;
 }
 
 async function scopedBytes(db: Kysely<any>, table: TableRef, scope: Scope, on: readonly string[]) {
@@ -65,6 +67,7 @@ export async function estimateWriteBytes(
     backupRows: backup.rows,
     backupBytes: backup.bytes,
     estimatedBytes: 2 * live.bytes + backup.bytes,
+    estimatedRows: 2 * live.rows + backup.rows,
   });
 }
 

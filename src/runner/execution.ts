@@ -14,6 +14,7 @@ import type { ArtifactRecorder } from '../primitives/index.ts';
 import { toErrorReport } from './error-report.ts';
 import type { DriftProfileReport, OperationReport, StepReport, TransactionReport } from './report.ts';
 import type { RunEventListener } from './run-events.ts';
+import type { Throttle } from './throttle.ts';
 
 export type Mode = 'plan' | 'apply';
 
@@ -52,6 +53,8 @@ export interface ExecutionSettings {
   readonly onEvent: RunEventListener;
   /** Throws unless the run still holds its module lock; called right before each commit. */
   readonly assertLock?: () => Promise<void>;
+  /** Paces chunked transactions (waits before each chunk while a limit is exceeded). */
+  readonly throttle?: Throttle | null;
 }
 
 /**

@@ -12,6 +12,13 @@ export type RunEvent =
   | { readonly type: 'step-start'; readonly name: string; readonly kind: StepReport['kind'] }
   | { readonly type: 'step-progress'; readonly name: string; readonly progress: ExtractProgress }
   | { readonly type: 'step-end'; readonly step: StepReport }
-  | { readonly type: 'warning'; readonly message: string };
+  | { readonly type: 'warning'; readonly message: string }
+  | {
+      readonly type: 'throttle';
+      /** The chunk waiting to start. */
+      readonly step: string;
+      readonly reasons: readonly string[];
+      readonly waitedMs: number;
+    };
 
 export type RunEventListener = (event: RunEvent) => void;

@@ -1,6 +1,6 @@
 import { hostname, userInfo } from 'node:os';
 import { sql } from 'kysely';
-import type { Target } from '../db/index.ts';
+import { assertWritableMember, readClusterTopology, type Target } from '../db/index.ts';
 import { AlreadyAppliedError, isErrorNamed, UsageError } from '../errors/index.ts';
 import {
   assertLockHeld,
@@ -19,6 +19,9 @@ import {
   withLock,
 } from '../ledger/index.ts';
 import { workspaceSchemaName } from '../primitives/index.ts';
+import { agreementOutcome } from './agreement-outcome.ts';
+import type { PeerAgreement } from './cluster-agreement.ts';
+import { agreementReport, throttleReport } from './cluster-report.ts';
 import type { RestoreModule } from './define-restore.ts';
 import { validateParams } from './define-restore.ts';
 import { toErrorReport } from './error-report.ts';
@@ -28,6 +31,8 @@ import { paramsDigest, redactParams } from './params-record.ts';
 import { RUN_REPORT_VERSION, type RunReport, type TargetReport } from './report.ts';
 import { createRestoreContext, type PlannedOperations } from './restore-context.ts';
 import type { RunEventListener } from './run-events.ts';
+import { writesOfRun } from './run-undo-records.ts';
+import { Throttle, type ThrottleOptions } from './throttle.ts';
 
 export interface RunOptions {
   /** Control schema holding the ledger (default `rowback`). */
@@ -55,6 +60,11 @@ export interface ApplyOptions extends RunOptions {
   readonly resume?: boolean;
   /** Refuse unless the server's `@@hostname` equals this. */
   readonly expectHost?: string;
+  /**
+   * Pacing of chunked transactions; on by default when replicas or cluster members are known. Its
+   * `replicas` are also compared with the target after the run (with the cluster members).
+   */
+  readonly throttle?: ThrottleOptions;
 }
 
 /**
@@ -111,6 +121,10 @@ async function runModule(
       hint: 'put the live schema in the URL: mysql://user@host:3306/<schema>',
     });
   }
+  // Before anything is written (the ledger included): a read-only server, a SECONDARY or a node out of
+  // the Primary component is refused, naming the member to use; so is a topology we cannot read.
+  const topology = await readClusterTopology(target.db, target.server.flavour);
+  assertWritableMember(topology, target.description);
   const ledger = await ensureLedger(target, options.controlSchema ?? DEFAULT_CONTROL_SCHEMA);
   const info: RunContextInfo = {
     ledger,
@@ -169,6 +183,12 @@ async function runModule(
     const onEvent = options.onEvent ?? (() => undefined);
     onEvent({ type: 'run-start', runId, moduleId: restore.id, mode });
     const completed = resumedFrom ? await completedSteps(ledger, resumedFrom) : new Map<string, StepRow>();
+    const throttle =
+      mode === 'apply'
+        ? await Throttle.open(target, topology, ledger, runId, options.throttle ?? {}, (pause) =>
+            onEvent({ type: 'throttle', ...pause }),
+          )
+        : null;
     const execution = new RunExecution({
       target,
       ledger,
@@ -179,6 +199,7 @@ async function runModule(
       completed,
       onEvent,
       assertLock: () => assertLockHeld(pinned, lock),
+      throttle,
     });
     for (const w of warnings) execution.warn(w);
     const planned = planRun ? plannedOperations(planRun) : null;
@@ -190,6 +211,7 @@ async function runModule(
     const startedAt = new Date().toISOString();
     let status: RunReport['status'] = 'done';
     let error: RunReport['error'] = null;
+    let agreement: readonly PeerAgreement[] | undefined;
     try {
       const r = await createRestoreContext(execution, {
         liveSchema,
@@ -199,11 +221,19 @@ async function runModule(
         resumingAwaiting: resumedFrom?.status === 'awaiting',
       });
       await restore.run(r, params);
+      if (mode === 'apply') {
+        const written = await writesOfRun(ledger, runId);
+        const outcome = await agreementOutcome(target, topology, written, options.throttle?.replicas);
+        agreement = outcome.peers;
+        for (const w of outcome.warnings) execution.warn(w);
+        if (outcome.error) throw outcome.error;
+      }
     } catch (caught) {
       status = isErrorNamed(caught, 'ManualStepPendingError') ? 'awaiting' : 'failed';
       error = toErrorReport(caught);
     } finally {
       clearInterval(beat);
+      await throttle?.close();
     }
     const report: RunReport = {
       reportVersion: RUN_REPORT_VERSION,
@@ -227,6 +257,8 @@ async function runModule(
       driftProfiles: execution.driftProfiles,
       warnings: execution.warnings,
       backups: execution.provenance,
+      throttle: throttleReport(throttle),
+      ...(agreement ? { agreement: agreementReport(agreement) } : {}),
       error,
     };
     await updateRun(ledger, runId, {

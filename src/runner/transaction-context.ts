@@ -28,11 +28,14 @@ export interface TransactionState {
   /** Descriptions of what ran, digested into the step's `sql_digest`. */
   readonly statements: string[];
   estimatedBytes: number;
+  estimatedRows: number;
   oversized: boolean;
 }
 
 export interface TransactionSettings {
   readonly stepName: string;
+  /** The step whose scope hashes a plan recorded for these writes (`name#i` for a chunk). */
+  readonly hashStep: string;
   readonly planned: PlannedOperations | null;
   /** In chunked mode, maps the chunked scope to the current chunk's sub-scope. */
   readonly resolveScope: (scope: Scope) => Scope;
@@ -80,7 +83,7 @@ export function createTransactionContext(
     // Each of these reads costs a pass over the scoped rows: a plan takes them all (it records the hash
     // and reports the size); an apply only what it checks — the hash when a plan recorded one, the size
     // when a limit applies.
-    const plannedHash = settings.planned?.scopeHashes.get(`${settings.stepName}/${plan.kind}/${plan.table}`);
+    const plannedHash = settings.planned?.scopeHashes.get(`${settings.hashStep}/${plan.kind}/${plan.table}`);
     const scopeHash =
       scope && (execution.mode === 'plan' || plannedHash)
         ? await hashRows(ctx.tx, liveTable, { table: scope.table, columns: scope.key, ...(on ? { on } : {}) })
@@ -99,17 +102,17 @@ export function createTransactionContext(
         await driftProfile(ctx.tx, settings.stepName, liveTable, plan.from, scope, on, plan.allowList),
       );
     }
-    const estimatedBytes =
+    const estimate =
       scope && (execution.mode === 'plan' || settings.sizeLimited)
-        ? (
-            await estimateWriteBytes(ctx.tx, liveTable, {
-              scope,
-              ...(plan.from ? { from: plan.from } : {}),
-              ...(on ? { on } : {}),
-            })
-          ).estimatedBytes
+        ? await estimateWriteBytes(ctx.tx, liveTable, {
+            scope,
+            ...(plan.from ? { from: plan.from } : {}),
+            ...(on ? { on } : {}),
+          })
         : null;
+    const estimatedBytes = estimate?.estimatedBytes ?? null;
     state.estimatedBytes += estimatedBytes ?? 0;
+    state.estimatedRows += estimate?.estimatedRows ?? 0;
     settings.checkSize();
     const result = await plan.perform();
     state.operations.push({

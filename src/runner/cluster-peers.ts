@@ -1,0 +1,57 @@
+import {
+  type ClusterTopology,
+  type ConnectionOptions,
+  type MemberAddress,
+  redactUrl,
+  type Target,
+} from '../db/index.ts';
+
+/** Another server that holds a copy of the target's data: a cluster member or an async replica. */
+export interface ClusterPeer {
+  readonly label: string;
+  readonly kind: 'galera' | 'group-replication' | 'replica';
+  /** Where to connect: a URL the operator gave, or the target's credentials at the peer's address. */
+  readonly connection: string | ConnectionOptions;
+}
+
+/** The target's credentials at another server's address (over TCP: a socket path names the local server). */
+export function atAddress(options: ConnectionOptions, address: MemberAddress): ConnectionOptions {
+  const { socketPath: _socket, ...tcp } = options;
+  return { ...tcp, host: address.host, port: address.port };
+}
+
+const label = (m: MemberAddress) => `${m.host}:${m.port}`;
+
+/** Whether `address` is the server `target` is connected to by TCP. */
+export function isSelf(target: Target, address: MemberAddress): boolean {
+  const local = (h: string) => (h === 'localhost' || h === '::1' ? '127.0.0.1' : h);
+  const { options } = target;
+  return (
+    options.socketPath === undefined &&
+    options.port === address.port &&
+    local(options.host) === local(address.host)
+  );
+}
+
+/**
+ * Every other server that should hold the target's rows: Galera members (`wsrep_incoming_addresses`),
+ * Group Replication members, async replicas the primary reports, and the `replicas` URLs given.
+ * The target itself is left out where its address shows it; callers also compare `server_uuid`s.
+ */
+export function clusterPeers(
+  target: Target,
+  topology: ClusterTopology,
+  replicas: readonly string[] = [],
+): readonly ClusterPeer[] {
+  const peers: ClusterPeer[] = [];
+  const add = (kind: ClusterPeer['kind'], address: MemberAddress) => {
+    if (!isSelf(target, address))
+      peers.push({ label: label(address), kind, connection: atAddress(target.options, address) });
+  };
+  for (const m of topology.galera?.members ?? []) add('galera', m);
+  for (const m of topology.groupReplication?.members ?? [])
+    if (m.state === 'ONLINE') add('group-replication', m);
+  for (const r of topology.replicas) add('replica', r);
+  for (const url of replicas) peers.push({ label: redactUrl(url), kind: 'replica', connection: url });
+  return Object.freeze(peers);
+}
