@@ -20,8 +20,13 @@ export interface GaleraState {
   readonly maxWsBytes: number | null;
   /** `wsrep_max_ws_rows`; 0 means no limit. */
   readonly maxWsRows: number | null;
-  /** `wsrep_incoming_addresses`: the SQL addresses of every member, this one included. */
+  /**
+   * `wsrep_incoming_addresses`: the SQL addresses of every member, this one included — empty where
+   * nodes leave `wsrep_node_incoming_address` at AUTO (then `--replica` URLs name them).
+   */
   readonly members: readonly MemberAddress[];
+  /** `wsrep_node_name` of every member of the component (`mysql.wsrep_cluster_members`), when readable. */
+  readonly memberNames: readonly string[];
 }
 
 export interface GroupMember extends MemberAddress {
@@ -150,10 +155,22 @@ async function readGalera(
       maxWsBytes: numberOrNull(vars.get('wsrep_max_ws_size')),
       maxWsRows: numberOrNull(vars.get('wsrep_max_ws_rows')),
       members: parseAddressList(status.get('wsrep_incoming_addresses') ?? ''),
+      memberNames: await readMemberNames(db),
     });
   } catch (cause) {
     problems.push(`wsrep is on but its status is unreadable (${(cause as Error).message})`);
     return null;
+  }
+}
+
+async function readMemberNames(db: Kysely<any>): Promise<readonly string[]> {
+  try {
+    const result = await sql<{ name: string }>`
+      SELECT node_name AS name FROM mysql.wsrep_cluster_members ORDER BY node_name`.execute(db);
+    return Object.freeze(result.rows.map((r) => r.name));
+  } catch {
+    // MariaDB before 10.4, or no SELECT on the mysql schema: the refusal names no other node then.
+    return Object.freeze([]);
   }
 }
 

@@ -33,7 +33,9 @@ export function writeRefusal(topology: ClusterTopology, self: string): MemberNot
   }
   const galera = topology.galera;
   if (galera && (galera.localState !== 'Synced' || galera.clusterStatus !== 'Primary')) {
-    const others = galera.members.map(address).filter((m) => !self.includes(m));
+    const others = galera.members.length
+      ? galera.members.map(address).filter((m) => !self.includes(m))
+      : galera.memberNames.filter((n) => n !== galera.nodeName);
     return new MemberNotWritableError(
       `Galera node ${galera.nodeName || self} is ${galera.localState} in a ${galera.clusterStatus} component, expected Synced in the Primary component`,
       {

@@ -26,6 +26,8 @@ export async function agreementOutcome(
   const warnings = peers
     .filter((p) => p.status === 'unreachable')
     .map((p) => `could not compare the written rows on ${p.member} (${p.kind}): ${p.detail}`);
+  const unknown = unnamedMembers(topology, peers);
+  if (unknown) warnings.push(unknown);
   const bad = peers.filter((p) => p.status === 'differ' || p.status === 'behind');
   const error = bad.length
     ? new ClusterAgreementError(
@@ -37,4 +39,18 @@ export async function agreementOutcome(
       )
     : null;
   return Object.freeze({ peers, warnings: Object.freeze(warnings), error });
+}
+
+/**
+ * Galera nodes whose rows nobody compared: with `wsrep_node_incoming_address` left at AUTO a node does
+ * not tell the others' SQL addresses, so only nodes named with `--replica` are checked.
+ */
+export function unnamedMembers(
+  topology: ClusterTopology,
+  peers: readonly { readonly kind: string }[],
+): string | null {
+  const size = topology.galera?.clusterSize ?? 0;
+  const known = peers.filter((p) => p.kind === 'galera').length;
+  if (size <= 1 || known >= size - 1) return null;
+  return `the Galera cluster has ${size} nodes and ${known} other(s) were reached: nodes do not tell their SQL addresses (wsrep_node_incoming_address = AUTO); name the others with --replica URL to watch and compare them`;
 }

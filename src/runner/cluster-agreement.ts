@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { type ClusterTopology, connect, TableRef, type Target } from '../db/index.ts';
 import { hashRows, type UndoRecord } from '../primitives/index.ts';
@@ -6,7 +7,10 @@ import { type ClusterPeer, clusterPeers } from './cluster-peers.ts';
 /** One touched table's scoped rows on one peer, compared with the server written to. */
 export interface TableAgreement {
   readonly table: string;
-  /** `hashRows` of the rows at the write's keys on the server written to. */
+  /**
+   * The rows at the writes' keys on the server written to: their count, and a digest of the
+   * `hashRows` of each write's keys (a chunked write has one per chunk).
+   */
   readonly expected: string;
   readonly found: string;
 }
@@ -32,6 +36,8 @@ interface Checked {
   readonly primaryKey: readonly string[];
 }
 
+const tablesOf = (checks: readonly Checked[]) => [...new Set(checks.map((c) => c.table.toString()))];
+
 /** The distinct (table, keys) pairs the writes touched: what every peer must hold the same of. */
 function touched(records: readonly UndoRecord[]): readonly Checked[] {
   const seen = new Map<string, Checked>();
@@ -43,10 +49,22 @@ function touched(records: readonly UndoRecord[]): readonly Checked[] {
   return [...seen.values()];
 }
 
-async function hashes(db: Kysely<any>, checks: readonly Checked[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const c of checks) out.push(await hashRows(db, c.table, { table: c.keys, columns: c.primaryKey }));
-  return out;
+/** One fingerprint per touched table, in the order of `tables`. */
+async function hashes(
+  db: Kysely<any>,
+  tables: readonly string[],
+  checks: readonly Checked[],
+): Promise<string[]> {
+  const per = new Map<string, string[]>();
+  for (const c of checks) {
+    const hash = await hashRows(db, c.table, { table: c.keys, columns: c.primaryKey });
+    per.set(c.table.toString(), [...(per.get(c.table.toString()) ?? []), hash]);
+  }
+  return tables.map((t) => {
+    const parts = per.get(t) ?? [];
+    const rows = parts.reduce((sum, h) => sum + Number(h.split(':')[0]), 0);
+    return `${rows}:${createHash('sha256').update(parts.join(',')).digest('hex').slice(0, 16)}`;
+  });
 }
 
 /**
@@ -93,12 +111,14 @@ async function catchUp(
 
 async function checkPeer(
   peer: ClusterPeer,
+  clusterUuid: string | null,
   seen: Set<string>,
   checks: readonly Checked[],
   expected: readonly string[],
   gtid: string | null,
   seconds: number,
 ): Promise<PeerAgreement | null> {
+  const tables = tablesOf(checks);
   let connected: Target;
   try {
     connected = await connect(peer.connection, { connectionLimit: 1 });
@@ -115,29 +135,30 @@ async function checkPeer(
     // The server written to, or a peer listed twice (a member also named with --replica).
     if (seen.has(connected.server.serverUuid)) return null;
     seen.add(connected.server.serverUuid);
+    // A URL the operator gave may name a node of the same Galera cluster: it catches up as one.
+    const kind =
+      clusterUuid !== null && connected.topology.galera?.clusterStateUuid === clusterUuid
+        ? 'galera'
+        : peer.kind;
     return await connected.db.connection().execute(async (db) => {
-      if (!(await catchUp(db, connected, peer.kind, gtid, seconds))) {
+      if (!(await catchUp(db, connected, kind, gtid, seconds))) {
         return {
           member: peer.label,
-          kind: peer.kind,
+          kind,
           status: 'behind' as const,
           detail: `had not applied ${gtid} after ${seconds} s`,
           tables: [],
         };
       }
-      const found = await hashes(db, checks);
-      const tables = checks.map((c, i) => ({
-        table: c.table.toString(),
-        expected: expected[i]!,
-        found: found[i]!,
-      }));
-      const differ = tables.filter((t) => t.expected !== t.found);
+      const found = await hashes(db, tables, checks);
+      const compared = tables.map((table, i) => ({ table, expected: expected[i]!, found: found[i]! }));
+      const differ = compared.filter((t) => t.expected !== t.found);
       return {
         member: peer.label,
-        kind: peer.kind,
+        kind,
         status: differ.length ? ('differ' as const) : ('agree' as const),
         detail: differ.length ? `differs in ${differ.map((t) => t.table).join(', ')}` : null,
-        tables,
+        tables: compared,
       };
     });
   } catch (error) {
@@ -171,12 +192,21 @@ export async function checkAgreement(
   const peers = clusterPeers(target, topology, options.replicas);
   const checks = touched(records);
   if (peers.length === 0 || checks.length === 0) return Object.freeze([]);
-  const expected = await hashes(target.db, checks);
+  const expected = await hashes(target.db, tablesOf(checks), checks);
   const gtid = await position(target);
   const out: PeerAgreement[] = [];
   const seen = new Set([target.server.serverUuid]);
   for (const peer of peers) {
-    const result = await checkPeer(peer, seen, checks, expected, gtid, options.catchUpSeconds ?? 60);
+    const clusterUuid = topology.galera?.clusterStateUuid ?? null;
+    const result = await checkPeer(
+      peer,
+      clusterUuid,
+      seen,
+      checks,
+      expected,
+      gtid,
+      options.catchUpSeconds ?? 60,
+    );
     if (result) out.push(Object.freeze(result));
   }
   return Object.freeze(out);

@@ -43,7 +43,12 @@ export function clusterPeers(
   topology: ClusterTopology,
   replicas: readonly string[] = [],
 ): readonly ClusterPeer[] {
-  const peers: ClusterPeer[] = [];
+  // The operator's URLs first: where a discovered replica is the same server, its label is theirs.
+  const peers: ClusterPeer[] = replicas.map((url) => ({
+    label: redactUrl(url),
+    kind: 'replica' as const,
+    connection: url,
+  }));
   const add = (kind: ClusterPeer['kind'], address: MemberAddress) => {
     if (!isSelf(target, address))
       peers.push({ label: label(address), kind, connection: atAddress(target.options, address) });
@@ -52,6 +57,5 @@ export function clusterPeers(
   for (const m of topology.groupReplication?.members ?? [])
     if (m.state === 'ONLINE') add('group-replication', m);
   for (const r of topology.replicas) add('replica', r);
-  for (const url of replicas) peers.push({ label: redactUrl(url), kind: 'replica', connection: url });
   return Object.freeze(peers);
 }

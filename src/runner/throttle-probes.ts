@@ -11,6 +11,8 @@ export interface ProbeReading {
 /** Something the throttle reads between chunks. `close` ends any connection it opened. */
 export interface ThrottleProbe {
   readonly label: string;
+  /** What is watched: a replica's lag, a Galera member's flow control, or the target's load. */
+  readonly kind: 'replica' | 'galera' | 'load';
   read(): Promise<ProbeReading>;
   close(): Promise<void>;
 }
@@ -46,6 +48,7 @@ export function replicaLagProbe(
   const status = replica.server.flavour === 'mysql' ? sql`SHOW REPLICA STATUS` : sql`SHOW SLAVE STATUS`;
   return {
     label,
+    kind: 'replica',
     async read() {
       const now = await sql<{ now: string }>`SELECT UTC_TIMESTAMP(3) AS now`.execute(primary.db);
       const seen = await sql<{ beat: string }>`
@@ -78,6 +81,7 @@ export function replicaLagProbe(
 export function threadsRunningProbe(target: Target, max: number): ThrottleProbe {
   return {
     label: `${target.description} Threads_running`,
+    kind: 'load',
     async read() {
       const n = Number((await statusValues(target, ['Threads_running'])).get('threads_running') ?? 0);
       return { reason: n > max ? `Threads_running ${n} > ${max}` : null, lagSeconds: null };
@@ -106,6 +110,7 @@ export function flowControlProbe(
   let previous: { pausedNs: bigint; at: bigint } | null = null;
   return {
     label,
+    kind: 'galera',
     async read() {
       const status = await statusValues(member, [
         'wsrep_flow_control_paused_ns',

@@ -9,6 +9,7 @@ import {
 } from '../db/index.ts';
 import { ThrottleTimeoutError } from '../errors/index.ts';
 import { heartbeat, type Ledger } from '../ledger/index.ts';
+import { unnamedMembers } from './agreement-outcome.ts';
 import { atAddress, clusterPeers, isSelf } from './cluster-peers.ts';
 import {
   flowControlProbe,
@@ -64,6 +65,11 @@ const DEFAULTS = { lag: 5, flowControl: 0.5, recvQueue: 100, timeoutSeconds: 600
 const BEAT_MS = 200;
 
 const key = (m: MemberAddress) => `${m.host}:${m.port}`;
+
+const flowSettings = (options: ThrottleOptions) => ({
+  maxPausedFraction: options.maxFlowControlPaused ?? DEFAULTS.flowControl,
+  maxRecvQueue: options.maxRecvQueue ?? DEFAULTS.recvQueue,
+});
 
 /**
  * Paces a chunked run: before each chunk it reads every probe (replica lag, Threads_running, Galera
@@ -132,7 +138,15 @@ export class Throttle {
           continue;
         }
         seen.add(id);
-        probes.push(replicaLagProbe(target, connected, replica.label, lagSettings));
+        // A URL may name another node of this Galera cluster: its flow control is what to watch.
+        const sameCluster =
+          topology.galera !== null &&
+          connected.topology.galera?.clusterStateUuid === topology.galera.clusterStateUuid;
+        probes.push(
+          sameCluster
+            ? flowControlProbe(connected, replica.label, flowSettings(options))
+            : replicaLagProbe(target, connected, replica.label, lagSettings),
+        );
       } catch (error) {
         unwatched.push(`${replica.label}: ${(error as Error).message}`);
       }
@@ -142,8 +156,19 @@ export class Throttle {
       probes.push(threadsRunningProbe(target, options.maxThreadsRunning));
     const throttle = new Throttle(target, ledger, runId, options, probes, unwatched, onPause);
     if (topology.galera) for (const m of topology.galera.members) await throttle.#member(m);
+    const unknown = unnamedMembers(topology, [
+      ...probes.map((p) => ({ kind: p.kind })),
+      ...[...throttle.#members.keys()].map(() => ({ kind: 'galera' })),
+    ]);
+    if (unknown) unwatched.push(unknown);
+    // The member written to is in the cluster too: its own receive queue and flow control count.
+    if (topology.galera && throttle.#members.size === 0)
+      probes.push({
+        ...flowControlProbe(target, target.description, flowSettings(options)),
+        close: async () => undefined,
+      });
     if (probes.length === 0 && throttle.#members.size === 0) return null;
-    if (probes.some((p) => p.label !== `${target.description} Threads_running`)) throttle.#startBeat();
+    if (probes.some((p) => p.kind === 'replica')) throttle.#startBeat();
     return throttle;
   }
 
@@ -201,10 +226,7 @@ export class Throttle {
     const id = key(address);
     const known = this.#members.get(id);
     if (known && typeof known !== 'string') return known;
-    const settings = {
-      maxPausedFraction: this.#options.maxFlowControlPaused ?? DEFAULTS.flowControl,
-      maxRecvQueue: this.#options.maxRecvQueue ?? DEFAULTS.recvQueue,
-    };
+    const settings = flowSettings(this.#options);
     let probe: ThrottleProbe | string;
     try {
       // The member written to is read on the run's own pool, which the probe must not close.

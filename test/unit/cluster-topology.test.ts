@@ -29,6 +29,7 @@ const galera = (localState: string, clusterStatus = 'Primary', rows: number | nu
     maxWsBytes: 2147483647,
     maxWsRows: rows,
     members: parseAddressList('127.0.0.1:3420,127.0.0.1:3421,127.0.0.1:3422'),
+    memberNames: ['node1', 'node2', 'node3'],
   },
 });
 
@@ -69,6 +70,10 @@ describe('writeRefusal', () => {
     expect(writeRefusal(galera('Synced', 'non-Primary'), '127.0.0.1:3421')?.message).toMatch(
       /Synced in a non-Primary component/,
     );
+    // With wsrep_node_incoming_address = AUTO the addresses are unknown: the node names are not.
+    const auto = galera('Joined');
+    const named = { ...auto, galera: { ...auto.galera!, members: [] } };
+    expect(writeRefusal(named, '127.0.0.1:3421')?.message).toContain('(members: node1, node3)');
   });
 
   it('refuses a read-only server and names the source it replicates from', () => {
