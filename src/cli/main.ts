@@ -15,6 +15,7 @@ import { statusCommand } from './commands/status-command.ts';
 import { undoCommand } from './commands/undo-command.ts';
 import { EXIT, EXIT_CODES_HELP, exitCodeForError } from './exit-codes.ts';
 import { collectRepeated } from './options.ts';
+import { withThrottleFlags } from './throttle-flags.ts';
 
 const TARGET_HELP = `
 A restore goes: rowback new <slug> → edit and test the module → rowback plan <id> → review the plan
@@ -77,7 +78,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     )
     .action((id, flags) => run(() => planCommand(id, flags, io)));
 
-  withRunOptions(program.command('apply <id>'))
+  withThrottleFlags(withRunOptions(program.command('apply <id>')))
     .description('apply a restore module: shows the target and asks you to type its schema name (or --yes)')
     .option('-y, --yes', 'do not ask for confirmation (scripts)')
     .option('--force', 'apply again although already applied (recorded in the ledger)')
@@ -101,8 +102,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(json())
     .action((id, flags) => run(() => statusCommand(id, flags, io)));
 
-  program
-    .command('undo <runId>')
+  withThrottleFlags(program.command('undo <runId>'))
     .description(
       'put back every before-image of an apply run (refused if the rows changed since, unless --force)',
     )

@@ -87,6 +87,7 @@ export class Throttle {
   readonly #unwatched: string[];
   readonly #onPause: ThrottleListener;
   #peakLag: number | null = null;
+  readonly #clusterSize: number;
   #beat: NodeJS.Timeout | null = null;
 
   private constructor(
@@ -97,6 +98,7 @@ export class Throttle {
     probes: ThrottleProbe[],
     unwatched: string[],
     onPause: ThrottleListener,
+    clusterSize: number,
   ) {
     this.#target = target;
     this.#ledger = ledger;
@@ -105,6 +107,7 @@ export class Throttle {
     this.#probes = probes;
     this.#unwatched = unwatched;
     this.#onPause = onPause;
+    this.#clusterSize = clusterSize;
   }
 
   /**
@@ -154,7 +157,8 @@ export class Throttle {
     if (topology.replicasUnknown && !options.replicas?.length) unwatched.push(topology.replicasUnknown);
     if (options.maxThreadsRunning !== undefined)
       probes.push(threadsRunningProbe(target, options.maxThreadsRunning));
-    const throttle = new Throttle(target, ledger, runId, options, probes, unwatched, onPause);
+    const size = topology.galera?.clusterSize ?? 0;
+    const throttle = new Throttle(target, ledger, runId, options, probes, unwatched, onPause, size);
     if (topology.galera) for (const m of topology.galera.members) await throttle.#member(m);
     const unknown = unnamedMembers(topology, [
       ...probes.map((p) => ({ kind: p.kind })),
@@ -215,6 +219,15 @@ export class Throttle {
       if (typeof probe !== 'string') await probe.close().catch(() => undefined);
   }
 
+  /** Whether the member written to counts fewer nodes in its component than when the run began. */
+  async #componentShrank(): Promise<boolean> {
+    const size = Number(
+      (await sql<{ Value: string }>`SHOW GLOBAL STATUS LIKE 'wsrep_cluster_size'`.execute(this.#target.db))
+        .rows[0]?.Value ?? 0,
+    );
+    return size < this.#clusterSize;
+  }
+
   #startBeat(): void {
     const beat = () => void heartbeat(this.#ledger, this.#runId).catch(() => undefined);
     beat();
@@ -246,13 +259,20 @@ export class Throttle {
 
   async #reasons(): Promise<string[]> {
     const reasons: string[] = [];
-    for (const probe of this.#probes) {
+    for (const probe of [...this.#probes]) {
       try {
         const reading = await probe.read();
         if (reading.lagSeconds !== null) this.#peakLag = Math.max(this.#peakLag ?? 0, reading.lagSeconds);
         if (reading.reason) reasons.push(reading.reason);
       } catch (error) {
-        reasons.push(`${probe.label} unreadable (${(error as Error).message})`);
+        const message = `${probe.label} unreadable (${(error as Error).message})`;
+        if (probe.kind === 'galera' && (await this.#componentShrank())) {
+          // The node left the cluster (Galera evicted it): the writes no longer wait for it, so neither
+          // does the run; the summary says it was not watched from here on.
+          this.#unwatched.push(`${message}; it left the cluster, no longer watched`);
+          this.#probes.splice(this.#probes.indexOf(probe), 1);
+          await probe.close().catch(() => undefined);
+        } else reasons.push(message);
       }
     }
     if (this.#members.size > 0) {

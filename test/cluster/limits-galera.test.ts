@@ -196,6 +196,32 @@ describe('Galera: every node agrees', () => {
   });
 });
 
+describe('Galera: a node leaving the cluster', () => {
+  it('does not stall the run: once the cluster has evicted it, chunks go on, and the report says it was not compared', async () => {
+    const module = limitsModule(rig, {
+      chunk: 25,
+      inTransaction: async (call) => void (call === 2 && (await node(2).kill())),
+    });
+    try {
+      const report = await rig.box.apply(
+        module,
+        {},
+        { ...others(0), throttle: { ...others(0).throttle, pollMs: 200 } },
+      );
+      expect(report.status, JSON.stringify(report.error)).toBe('done');
+      expect(report.throttle?.unwatched.join('\n')).toMatch(
+        new RegExp(`127\\.0\\.0\\.1:${node(2).port} unreadable .*left the cluster, no longer watched`),
+      );
+      expect(report.warnings.join('\n')).toMatch(/could not compare the written rows on .* \(galera\)/);
+      expect(report.agreement?.map((p) => p.status).sort()).toEqual(['agree', 'unreachable']);
+      expect(await damagedIds(rig.box.target)).toEqual([]);
+    } finally {
+      await node(2).start();
+    }
+    expect(await damagedOn(2)).toBe(0);
+  });
+});
+
 describe('Galera: a node killed mid-chunk', () => {
   it('leaves whole chunks only; the run is completed with --resume from another node', async () => {
     const module = limitsModule(rig, {
