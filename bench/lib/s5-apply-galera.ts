@@ -10,6 +10,7 @@ const chunk = Number(argValue('chunk', '1000'));
 const [node1, ...others] = (process.env.S5_NODE_URLS ?? '').split(' ').filter(Boolean);
 if (!node1) throw new Error('S5_NODE_URLS is not set (peers.sh S5 sets it)');
 const target = await connect(`${node1}s2_l`);
+console.log(`node start + imports + connect: ${since(0)}`);
 try {
   const report = await apply(
     target,
@@ -24,6 +25,8 @@ try {
     },
   );
   if (report.status !== 'done') throw new Error(`apply ${report.status}: ${JSON.stringify(report.error)}`);
+  for (const step of report.steps)
+    console.log(`step ${step.name} ${step.kind}: ${step.rows} rows, ${step.durationMs} ms`);
   const chunks = report.steps.filter((s) => s.kind === 'chunk');
   const slowest = Math.max(...chunks.map((s) => s.durationMs));
   console.log(`chunks: ${chunks.length} of ${chunk} users, slowest ${slowest} ms`);

@@ -47,6 +47,8 @@ const loaded = performance.now();
 await mysql(pair.primary.port, 's2_b', dump);
 await mysql(pair.primary.port, 's2_l', dump);
 await p.query('INSERT INTO s2_scope.scope SELECT ID FROM s2_b.wp_users WHERE ID % 10 = 7');
+// The kit's damage SQL runs in s2_l (peers.sh: `mysql s2_l -e "$damage_sql"`).
+await p.query('USE s2_l');
 if (damage) await p.query(damage);
 await pair.waitForReplicaCatchUp(1_800_000);
 console.log(

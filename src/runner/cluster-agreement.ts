@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { type ClusterTopology, connect, TableRef, type Target } from '../db/index.ts';
 import { hashRows, type UndoRecord } from '../primitives/index.ts';
-import { type ClusterPeer, clusterPeers } from './cluster-peers.ts';
+import { type ClusterPeer, clusterPeers, serverIdentity } from './cluster-peers.ts';
 
 /** One touched table's scoped rows on one peer, compared with the server written to. */
 export interface TableAgreement {
@@ -133,8 +133,9 @@ async function checkPeer(
   }
   try {
     // The server written to, or a peer listed twice (a member also named with --replica).
-    if (seen.has(connected.server.serverUuid)) return null;
-    seen.add(connected.server.serverUuid);
+    const identity = await serverIdentity(connected);
+    if (seen.has(identity)) return null;
+    seen.add(identity);
     // A URL the operator gave may name a node of the same Galera cluster: it catches up as one.
     const kind =
       clusterUuid !== null && connected.topology.galera?.clusterStateUuid === clusterUuid
@@ -195,7 +196,7 @@ export async function checkAgreement(
   const expected = await hashes(target.db, tablesOf(checks), checks);
   const gtid = await position(target);
   const out: PeerAgreement[] = [];
-  const seen = new Set([target.server.serverUuid]);
+  const seen = new Set([await serverIdentity(target)]);
   for (const peer of peers) {
     const clusterUuid = topology.galera?.clusterStateUuid ?? null;
     const result = await checkPeer(

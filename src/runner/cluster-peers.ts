@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import {
   type ClusterTopology,
   type ConnectionOptions,
@@ -58,4 +59,19 @@ export function clusterPeers(
     if (m.state === 'ONLINE') add('group-replication', m);
   for (const r of topology.replicas) add('replica', r);
   return Object.freeze(peers);
+}
+
+/**
+ * What tells two servers apart, to compare and watch each once: `server_uuid` on MySQL; on MariaDB
+ * (no server_uuid) the Galera node's own uuid where there is one, else server id, hostname and port —
+ * nodes of one test or bench machine often share all but the port.
+ */
+export async function serverIdentity(target: Target): Promise<string> {
+  const result = await sql<{ port: number | string; node: string | null }>`
+    SELECT @@port AS port,
+      (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'wsrep_gcomm_uuid') AS node`
+    .execute(target.db)
+    .catch(() => null);
+  const row = result?.rows[0];
+  return `${target.server.serverUuid}/${row?.node || row?.port || ''}`;
 }

@@ -10,7 +10,7 @@ import {
 import { ThrottleTimeoutError } from '../errors/index.ts';
 import { heartbeat, type Ledger } from '../ledger/index.ts';
 import { unnamedMembers } from './agreement-outcome.ts';
-import { atAddress, clusterPeers, isSelf } from './cluster-peers.ts';
+import { atAddress, clusterPeers, isSelf, serverIdentity } from './cluster-peers.ts';
 import {
   flowControlProbe,
   replicaLagProbe,
@@ -131,11 +131,11 @@ export class Throttle {
       runId,
     };
     const replicaPeers = clusterPeers(target, topology, options.replicas).filter((p) => p.kind === 'replica');
-    const seen = new Set<string>([target.server.serverUuid]);
+    const seen = new Set<string>([await serverIdentity(target)]);
     for (const replica of replicaPeers) {
       try {
         const connected = await connect(replica.connection, { connectionLimit: 1 });
-        const id = connected.server.serverUuid;
+        const id = await serverIdentity(connected);
         if (seen.has(id)) {
           await connected.close();
           continue;
