@@ -47,10 +47,11 @@ export async function agreementOutcome(
  */
 export function unnamedMembers(
   topology: ClusterTopology,
-  peers: readonly { readonly kind: string }[],
+  peers: readonly { readonly kind: string; readonly status?: string }[],
 ): string | null {
   const size = topology.galera?.clusterSize ?? 0;
-  const known = peers.filter((p) => p.kind === 'galera').length;
+  // An unreachable peer was named, just not reached (a node that is down may well be a member).
+  const known = peers.filter((p) => p.kind === 'galera' || p.status === 'unreachable').length;
   if (size <= 1 || known >= size - 1) return null;
-  return `the Galera cluster has ${size} nodes and ${known} other(s) were reached: nodes do not tell their SQL addresses (wsrep_node_incoming_address = AUTO); name the others with --replica URL to watch and compare them`;
+  return `the Galera cluster has ${size} nodes and ${known} other(s) were named: nodes do not tell their SQL addresses (wsrep_node_incoming_address = AUTO); name the others with --replica URL to watch and compare them`;
 }
