@@ -1,4 +1,6 @@
-import { SourceError, UsageError } from '../errors/index.ts';
+import { SourceError } from '../errors/index.ts';
+import { FROM_MYSQLDUMP } from '../validation/api-contracts.ts';
+import { checkCall } from '../validation/check-call.ts';
 import { type DumpInput, openByteInput } from './byte-input.ts';
 import { DumpSelection } from './dump-selection.ts';
 import { asSourceError, type LandingTable, LandingZone } from './landing-zone.ts';
@@ -6,6 +8,7 @@ import { defaultLoadMethod, type LoadMethod } from './load-session.ts';
 import { MysqldumpTokenizer } from './mysqldump-tokenizer.ts';
 import { ParallelLoads } from './parallel-loads.ts';
 import { ProgressReporter } from './progress.ts';
+import { resolveQualifiedTables } from './qualified-tables.ts';
 import type { RowFilters } from './row-filter.ts';
 import type { ExtractContext, ExtractResult, Source } from './source.ts';
 import { openTableLoader, type RowSink } from './table-loader.ts';
@@ -42,10 +45,19 @@ export interface MysqldumpOptions {
  *   rows: { wp_users: { column: 'ID', keys: collidedIds } },
  * }));
  */
-export function fromMysqldump(input: DumpInput, options: MysqldumpOptions): Source {
-  if (options.tables.length === 0) {
-    throw new UsageError('fromMysqldump needs at least one table', { hint: "pass { tables: ['wp_users'] }" });
-  }
+export function fromMysqldump(input: DumpInput, given: MysqldumpOptions): Source {
+  checkCall(FROM_MYSQLDUMP, { input, options: given });
+  const { schema, tables } = resolveQualifiedTables(
+    'fromMysqldump',
+    given.tables,
+    given.database,
+    'database',
+  );
+  const options: MysqldumpOptions = {
+    ...given,
+    tables,
+    ...(schema === undefined ? {} : { database: schema }),
+  };
   const description = `mysqldump ${typeof input === 'string' ? input : input instanceof Uint8Array ? 'bytes' : 'stream'}`;
   return Object.freeze({
     kind: 'mysqldump' as const,
