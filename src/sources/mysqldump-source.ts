@@ -238,6 +238,19 @@ function checkAllFound(
       { hint: 'check the file, or the database option' },
     );
   }
+  const views = [...selection.views.values()].filter(
+    (v) => missing.includes(v.view) && (database === undefined || v.schema === database),
+  );
+  if (views.length > 0) {
+    const names = views.map((v) => (v.schema ? `${v.schema}.${v.view}` : v.view));
+    throw new SourceError(
+      `${names.join(', ')} ${views.length > 1 ? 'are views' : 'is a view'} in the dump, not a table: a dump holds no rows of a view`,
+      {
+        hint: 'extract the base tables the view reads (its CREATE VIEW in the dump names them), and query the view over those',
+        facts: { views: names, expected: 'table', found: 'view' },
+      },
+    );
+  }
   const inDump = [...selection.created.values()]
     .filter((t) => database === undefined || t.schema === database)
     .map((t) => (t.schema ? `${t.schema}.${t.table}` : t.table));

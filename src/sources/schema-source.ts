@@ -53,10 +53,12 @@ async function extractSchema(
   const db = context.target.db;
   const landed: LandingTable[] = [];
   try {
-    for (const table of options.tables) {
+    // Every table is looked up before the first copy: a misspelt or missing one fails before any work.
+    const found = [];
+    for (const table of options.tables) found.push({ table, columns: await tableColumns(db, schema, table) });
+    for (const { table, columns } of found) {
       context.signal?.throwIfAborted();
       const source = new TableRef(schema, table);
-      const columns = await tableColumns(db, schema, table);
       if (!columns.hasPrimaryKey && zone.server.requirePrimaryKey) {
         throw new SourceError(
           `table ${source} has no primary key, and the server requires one (sql_require_primary_key / innodb_force_primary_key), so CREATE TABLE … LIKE cannot copy it`,

@@ -19,7 +19,7 @@ import { ProgressReporter } from './progress.ts';
 import { resolveQualifiedTables } from './qualified-tables.ts';
 import { copyRows } from './server-rows.ts';
 import type { ExtractContext, ExtractResult, Source } from './source.ts';
-import { tableColumns } from './table-columns.ts';
+import { type TableColumns, tableColumns } from './table-columns.ts';
 import { openTableLoader } from './table-loader.ts';
 
 export interface ServerSourceOptions {
@@ -98,6 +98,10 @@ async function extractServer(
   let rows = 0;
   let bytes = 0;
   try {
+    // Every table is looked up before the first copy: a misspelt or missing one fails before any work.
+    const found = new Map<string, TableColumns>();
+    for (const table of options.tables)
+      found.set(table, await tableColumns(source.db, options.schema, table));
     await query("SET SESSION time_zone = '+00:00'");
     await query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     await query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
@@ -105,7 +109,7 @@ async function extractServer(
     for (const table of options.tables) {
       context.signal?.throwIfAborted();
       const from = new TableRef(options.schema, table);
-      const columns = await tableColumns(source.db, options.schema, table);
+      const columns = found.get(table)!;
       const created = (await query(`SHOW CREATE TABLE ${from.qualified}`)) as Buffer[][];
       const ddl = created[0]?.[1]?.toString('utf8') ?? '';
       const target = zone.tableFor(table, options.schema, options.into?.[table]);

@@ -47,7 +47,8 @@ function describeIssue(issue: z.core.$ZodIssue, args: Readonly<Record<string, un
       : (head === 'options' || head === 'definition') && rest.length
         ? `option '${rest.join('.')}'`
         : `argument '${[head, ...rest].join('.')}'`;
-  if (issue.code === 'unrecognized_keys') return `${what} has unknown keys ${issue.keys.join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    return `${what} has unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
   const found = describeValue(valueAt(args, issue.path));
   return `${what} must be ${issue.message}, found ${found}`;
 }
