@@ -1,5 +1,5 @@
 import { UsageError } from '../errors/index.ts';
-import { DEFINE_RESTORE, MODULE_ID_PATTERN } from '../validation/api-contracts.ts';
+import { DEFINE_RESTORE, MODULE_ID_PATTERN, VALIDATE_PARAMS } from '../validation/api-contracts.ts';
 import { checkCall } from '../validation/check-call.ts';
 import { NO_PARAMS, type NoParams } from './no-params.ts';
 import type { RestoreContext } from './restore-api.ts';
@@ -61,7 +61,10 @@ export async function validateParams<S extends StandardSchemaV1>(
   restore: RestoreModule<S>,
   raw: unknown,
 ): Promise<InferOutput<S>> {
-  const result = await restore.params['~standard'].validate(raw);
+  checkCall(VALIDATE_PARAMS, { restore, params: raw });
+  // No params given is an empty set of params: the schema then names each one it requires.
+  const given = raw ?? {};
+  const result = await restore.params['~standard'].validate(given);
   if (result.issues) {
     const problems = result.issues.map((issue) => {
       const path = (issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.');
@@ -72,7 +75,7 @@ export async function validateParams<S extends StandardSchemaV1>(
       facts: { problems },
     });
   }
-  rejectUnknownParams(restore.id, raw, result.value);
+  rejectUnknownParams(restore.id, given, result.value);
   return result.value as InferOutput<S>;
 }
 

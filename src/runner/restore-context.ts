@@ -26,6 +26,7 @@ import {
 } from '../validation/api-contracts.ts';
 import { checkCall, checkThen } from '../validation/check-call.ts';
 import { type RunExecution, sqlDigest } from './execution.ts';
+import { withModuleSql } from './module-sql-error.ts';
 import type {
   Backup,
   DiffSpec,
@@ -146,6 +147,13 @@ export async function createRestoreContext(
               tableName: (sourceTable) => workspaceTableName(identifierPart(name), sourceTable),
               onProgress: (progress) => execution.settings.onEvent({ type: 'step-progress', name, progress }),
             });
+            // A hand-written Source may return anything: say so instead of failing on its result.
+            if (!result || !Array.isArray(result.tables) || !Array.isArray(result.ddlChanges)) {
+              throw new UsageError(`r.extract: source ${source.description} returned no extract result`, {
+                hint: 'a Source.extract must resolve to { tables, provenance, ddlChanges }; use fromMysqldump, fromMysqlShellDump, fromSchema or fromServer',
+                facts: { option: 'source' },
+              });
+            }
             for (const t of result.tables) {
               await execution.record(name, {
                 kind: 'backup-table',
@@ -190,12 +198,14 @@ export async function createRestoreContext(
           kind: 'scope',
           gate: options.expect ? describeExpectation(options.expect) : null,
           body: async () => {
-            const scope = await materializeScope(workspace, name, query, {
-              key: options.key,
-              ...(options.expect ? { expect: options.expect } : {}),
-              ...(options.keyFrom ? { keyFrom: live(options.keyFrom) } : {}),
-              hint: 'the scope query matched an unexpected number of rows; check the params and the query',
-            });
+            const scope = await withModuleSql('r.scope', "argument 'query'", () =>
+              materializeScope(workspace, name, query, {
+                key: options.key,
+                ...(options.expect ? { expect: options.expect } : {}),
+                ...(options.keyFrom ? { keyFrom: live(options.keyFrom) } : {}),
+                hint: 'the scope query matched an unexpected number of rows; check the params and the query',
+              }),
+            );
             await execution.record(name, {
               kind: 'scope',
               table: scope.table,
@@ -316,7 +326,7 @@ export async function createRestoreContext(
           kind: 'verify',
           gate: describeExpectation(options.expect),
           body: async () => {
-            const found = await countCheck(db, check);
+            const found = await withModuleSql('r.verify', "argument 'check'", () => countCheck(db, check));
             if (execution.mode === 'plan') {
               return {
                 result: found,

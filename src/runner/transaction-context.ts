@@ -32,6 +32,7 @@ import {
 } from '../validation/api-contracts.ts';
 import { checkCall, checkThen } from '../validation/check-call.ts';
 import type { RunExecution } from './execution.ts';
+import { withModuleSql } from './module-sql-error.ts';
 import type { DriftProfileReport, OperationReport } from './report.ts';
 import type { DiffSpec, Query, TransactionContext } from './restore-api.ts';
 import { countCheck, type PlannedOperations } from './restore-context.ts';
@@ -189,18 +190,21 @@ export function createTransactionContext(
             perform: () => purge(ctx, table, resolved),
           });
         }
-        return write({
-          kind: 'purge',
-          table,
-          scope: undefined,
-          on: undefined,
-          from: undefined,
-          allowList: null,
-          where: options.where,
-          gate,
-          spec: purgeSpec(ctx, table, options),
-          perform: () => purge(ctx, table, options),
-        });
+        // The where condition is the module's own SQL: a server error about it names tx.purge.
+        return withModuleSql('tx.purge', "option 'where'", () =>
+          write({
+            kind: 'purge',
+            table,
+            scope: undefined,
+            on: undefined,
+            from: undefined,
+            allowList: null,
+            where: options.where,
+            gate,
+            spec: purgeSpec(ctx, table, options),
+            perform: () => purge(ctx, table, options),
+          }),
+        );
       }),
     replaceRows: (table, options) =>
       checkThen(TX_REPLACE_ROWS, { table, options }, () => {
@@ -221,18 +225,20 @@ export function createTransactionContext(
     upsertColumns: (table, options) =>
       checkThen(TX_UPSERT_COLUMNS, { table, options }, () => {
         const resolved = { ...options, scope: settings.resolveScope(options.scope) };
-        return write({
-          kind: 'upsertColumns',
-          table,
-          scope: resolved.scope,
-          on: onOf(options.on),
-          from: options.from,
-          allowList: options.columns,
-          where: options.where,
-          gate: gateOf(options.expect),
-          spec: upsertColumnsSpec(ctx, table, resolved),
-          perform: () => upsertColumns(ctx, table, resolved),
-        });
+        const go = () =>
+          write({
+            kind: 'upsertColumns',
+            table,
+            scope: resolved.scope,
+            on: onOf(options.on),
+            from: options.from,
+            allowList: options.columns,
+            where: options.where,
+            gate: gateOf(options.expect),
+            spec: upsertColumnsSpec(ctx, table, resolved),
+            perform: () => upsertColumns(ctx, table, resolved),
+          });
+        return options.where ? withModuleSql('tx.upsertColumns', "option 'where'", go) : go();
       }),
     replaceChildren: (table, options) =>
       checkThen(TX_REPLACE_CHILDREN, { table, options }, () => {
@@ -254,7 +260,9 @@ export function createTransactionContext(
       checkThen(TX_VERIFY, { name, check, options }, async () => {
         const spec = (check as DiffSpec).kind === 'diff' ? (check as DiffSpec) : null;
         const resolved = spec?.scope ? { ...spec, scope: settings.resolveScope(spec.scope) } : check;
-        const found = await countCheck(ctx.tx as Kysely<any>, resolved);
+        const found = await withModuleSql('tx.verify', "argument 'check'", () =>
+          countCheck(ctx.tx as Kysely<any>, resolved),
+        );
         state.operations.push({
           kind: 'verify',
           table: spec ? spec.live : '',

@@ -53,6 +53,19 @@ const runOptionShape = {
   heartbeatMs: z.number({ error: 'a number of ms > 0' }).positive({ error: 'a number of ms > 0' }).optional(),
 };
 
+export const VALIDATE_PARAMS: CallContract = {
+  call: 'validateParams(restore, params)',
+  args: z.object({
+    restore: s.restoreModule,
+    params: z
+      .custom((v) => v === undefined || v === null || (typeof v === 'object' && !Array.isArray(v)), {
+        error: 'an object of params by name (or nothing)',
+      })
+      .optional(),
+  }),
+  example: "validateParams(restore, { batch: 'b1' }) (from the CLI: --param batch=b1)",
+};
+
 export const PLAN: CallContract = {
   call: 'plan(target, restore, params, options?)',
   args: z.object({
@@ -84,7 +97,9 @@ export const UNDO: CallContract = {
   call: 'undo(target, runId, options)',
   args: z.object({
     target: s.target,
-    runId: z.union([s.text('a run id'), z.number().int().positive()], { error: "a run id such as '42'" }),
+    runId: z.union([z.string().regex(/^\d+$/), z.number().int().positive()], {
+      error: "a run id such as '42' (see rowback status)",
+    }),
     options: optionsOf('an options object { confirm }', {
       confirm: s.confirm,
       controlSchema: s.text('a schema name').optional(),
@@ -143,7 +158,7 @@ export const FROM_SCHEMA: CallContract = {
 export const FROM_SERVER: CallContract = {
   call: 'fromServer(url, options)',
   args: z.object({
-    url: s.text('a mysql:// URL'),
+    url: z.string({ error: 'a mysql:// URL' }).regex(/^[a-z][a-z0-9+.-]*:\/\//i, { error: 'a mysql:// URL' }),
     options: optionsOf('an options object { schema, tables }', {
       schema: s.text('a schema name').optional(),
       tables: s.tableList,
@@ -343,3 +358,50 @@ export function replaceChildrenContract(call: string): CallContract {
     example: `${call}('wp_usermeta', { from: backup.table('wp_usermeta'), parentKey: 'user_id', scope: users })`,
   };
 }
+
+export const STATUS: CallContract = {
+  call: 'status(target, options?)',
+  args: z.object({
+    target: s.target,
+    options: optionsOf('an options object { moduleId?, limit? }', {
+      controlSchema: s.text('a schema name').optional(),
+      moduleId: s.text('a module id').optional(),
+      limit: z
+        .number({ error: 'a whole number > 0' })
+        .int()
+        .positive({ error: 'a whole number > 0' })
+        .optional(),
+    }).optional(),
+  }),
+  example: "status(target, { moduleId: '20261126-wpca-uid-collision' })",
+};
+
+export const GC: CallContract = {
+  call: 'gc(target, options?)',
+  args: z.object({
+    target: s.target,
+    options: optionsOf('an options object { dryRun? }', {
+      controlSchema: s.text('a schema name').optional(),
+      dryRun: z.boolean({ error: 'true or false' }).optional(),
+    }).optional(),
+  }),
+  example: 'gc(target, { dryRun: true })',
+};
+
+export const RENDER_RUNBOOK: CallContract = {
+  call: 'renderRunbook(restore, options?)',
+  args: z.object({
+    restore: s.restoreModule,
+    options: optionsOf('an options object { report? }', {
+      report: z
+        .custom(
+          (v) => v === null || (typeof v === 'object' && Array.isArray((v as { steps?: unknown }).steps)),
+          {
+            error: 'a run report (or null)',
+          },
+        )
+        .optional(),
+    }).optional(),
+  }),
+  example: 'renderRunbook(restore, { report })',
+};

@@ -68,8 +68,19 @@ export const expectation = z.union([z.literal('no-diff'), countExpectation], {
 });
 
 /** What `tx.diff(…)` returns. */
+const isNames = (v: unknown) =>
+  Array.isArray(v) && v.length > 0 && v.every((c) => typeof c === 'string' && c !== '');
 export const diffSpec = z.custom(
-  (v) => isObject(v) && v.kind === 'diff' && isTableRef(v.liveTable) && isTableRef(v.backup),
+  (v) =>
+    isObject(v) &&
+    v.kind === 'diff' &&
+    typeof v.live === 'string' &&
+    isTableRef(v.liveTable) &&
+    isTableRef(v.backup) &&
+    (v.scope === undefined || isScope(v.scope)) &&
+    (v.on === undefined || isNames(v.on)) &&
+    (v.columns === undefined || isNames(v.columns)) &&
+    (v.key === undefined || isNames(v.key)),
   { error: 'a diff built by tx.diff(…)' },
 );
 export const check = z.union([query, diffSpec], {
@@ -89,10 +100,13 @@ export const queryRecord = z.record(z.string(), query, {
 });
 export const rowFilters = z.record(
   z.string(),
-  z.looseObject({
-    column: columnName,
-    keys: z.custom((v) => isObject(v) && Symbol.iterator in v, { error: 'an iterable of key values' }),
-  }),
+  z.looseObject(
+    {
+      column: columnName,
+      keys: z.custom((v) => isObject(v) && Symbol.iterator in v, { error: 'an iterable of key values' }),
+    },
+    { error: "a row filter { column, keys }, e.g. { column: 'ID', keys: [1, 2] }" },
+  ),
   { error: "an object of row filters per table, e.g. { wp_users: { column: 'ID', keys: [1, 2] } }" },
 );
 export const loadMethod = z.enum(['load-data', 'insert'], { error: "'load-data' or 'insert'" });
@@ -115,11 +129,29 @@ export const writeOptions = {
 } as const;
 
 /** A `Target` from `connect(url)`. */
-export const target = z.custom((v) => isObject(v) && isObject(v.db) && isObject(v.server), {
-  error: 'a target from connect(url)',
-});
+/** A `Target` from `connect(url)`: an open kysely instance and the server's info. */
+export const target = z.custom(
+  (v) =>
+    isObject(v) &&
+    isObject(v.db) &&
+    isFunction(v.db.withSchema) &&
+    isObject(v.server) &&
+    typeof v.server.flavour === 'string' &&
+    typeof v.description === 'string',
+  { error: 'a target from connect(url)' },
+);
+/** What `defineRestore` returns (a module object built by hand must have the same parts). */
 export const restoreModule = z.custom(
-  (v) => isObject(v) && typeof v.id === 'string' && isFunction(v.run) && isObject(v.retention),
+  (v) =>
+    isObject(v) &&
+    typeof v.id === 'string' &&
+    typeof v.title === 'string' &&
+    isFunction(v.run) &&
+    isObject(v.retention) &&
+    typeof v.retention.days === 'number' &&
+    isObject(v.params) &&
+    isObject(v.params['~standard']) &&
+    isFunction(v.params['~standard'].validate),
   { error: 'a restore module from defineRestore({ … })' },
 );
 export const confirm = z.union([z.literal(true), fn('a confirm callback')], {

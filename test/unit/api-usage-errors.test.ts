@@ -40,7 +40,15 @@ async function expectUsage(f: () => unknown, pattern: RegExp): Promise<Error> {
 
 const noParams = defineRestore({ id: '20261204-no-params', title: 'No params', async run() {} });
 /** Shaped like a Target to get past the argument check; any use of its connection would throw. */
-const fakeTarget = { db: {}, server: {} } as unknown as Target;
+const fakeTarget = {
+  db: {
+    withSchema() {
+      throw new Error('the fake target was used');
+    },
+  },
+  server: { flavour: 'mariadb' },
+  description: 'fake',
+} as unknown as Target;
 
 describe('defineRestore', () => {
   it('takes a module without params as one with no params, and refuses any param given', async () => {
