@@ -1,6 +1,16 @@
 import { spawn } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineRestore, fromSchema, type RestoreContext, type RunReport, sql } from 'rowback';
+import {
+  defineRestore,
+  fromMysqldump,
+  fromMysqlShellDump,
+  fromSchema,
+  type RestoreContext,
+  type RunReport,
+  sql,
+} from 'rowback';
 import { createSandbox, type Sandbox } from 'rowback/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../support/run-cli.ts';
@@ -232,6 +242,36 @@ describe('errors that point at the fix', () => {
       SELECT COUNT(*) AS n FROM information_schema.TABLES
        WHERE TABLE_SCHEMA = ${box.workspaceSchema} AND TABLE_NAME LIKE 'views%'`.execute(box.target.db);
     expect(Number(landed.rows[0]?.n)).toBe(0);
+  });
+
+  it('a view asked for from a dump says it is a view: mysqldump and MySQL Shell dump', async () => {
+    const dump = join(REPO_ROOT, 'fixtures/real/mysqldump-mariadb-10.11-databases.sql');
+    const shell = await mkdtemp(join(tmpdir(), 'rb-views-'));
+    try {
+      await cp(join(REPO_ROOT, 'fixtures/incidents/wpca-small/backup-mysqlsh'), shell, { recursive: true });
+      const schemaFile = join(shell, 'wpca_live.json');
+      const meta = JSON.parse(await readFile(schemaFile, 'utf8')) as { views: string[] };
+      await writeFile(schemaFile, JSON.stringify({ ...meta, views: ['wp_user_roles_v'] }));
+      for (const source of [
+        fromMysqldump(dump, { tables: ['wordpress.wp_user_roles_v'] }),
+        fromMysqlShellDump(shell, { tables: ['wpca_live.wp_user_roles_v'] }),
+      ]) {
+        const report = await box.apply(
+          defineRestore({
+            id: '20261204-dump-views',
+            title: 'views in dumps',
+            async run(r) {
+              await r.extract('views', source);
+            },
+          }),
+          {},
+        );
+        expect(report.error?.name).toBe('SourceError');
+        expect(report.error?.message).toMatch(/wp_user_roles_v is a view in the dump.*not a table/);
+      }
+    } finally {
+      await rm(shell, { recursive: true, force: true });
+    }
   });
 
   it('sources take schema.table, and backup.table takes the same name', async () => {
