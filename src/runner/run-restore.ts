@@ -1,4 +1,4 @@
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
 import { sql } from 'kysely';
 import { assertWritableMember, readClusterTopology, type Target } from '../db/index.ts';
 import { AlreadyAppliedError, isErrorNamed, UsageError } from '../errors/index.ts';
@@ -19,6 +19,8 @@ import {
   withLock,
 } from '../ledger/index.ts';
 import { workspaceSchemaName } from '../primitives/index.ts';
+import { APPLY, PLAN } from '../validation/api-contracts.ts';
+import { checkCall } from '../validation/check-call.ts';
 import { agreementOutcome } from './agreement-outcome.ts';
 import type { PeerAgreement } from './cluster-agreement.ts';
 import { agreementReport, throttleReport } from './cluster-report.ts';
@@ -27,6 +29,7 @@ import { validateParams } from './define-restore.ts';
 import { toErrorReport } from './error-report.ts';
 import { type Mode, RunExecution } from './execution.ts';
 import { targetFingerprint } from './fingerprint.ts';
+import { operatorName } from './operator-name.ts';
 import { paramsDigest, redactParams } from './params-record.ts';
 import { RUN_REPORT_VERSION, type RunReport, type TargetReport } from './report.ts';
 import { createRestoreContext, type PlannedOperations } from './restore-context.ts';
@@ -82,6 +85,7 @@ export async function plan(
   params: unknown,
   options: RunOptions = {},
 ): Promise<RunReport> {
+  checkCall(PLAN, { target, restore, options });
   return runModule(target, restore, params, 'plan', options);
 }
 
@@ -96,6 +100,8 @@ export async function apply(
   params: unknown,
   options: ApplyOptions,
 ): Promise<RunReport> {
+  // Without options there is no confirmation: the contract says how to give one.
+  checkCall(APPLY, { target, restore, options: options ?? {} });
   return runModule(target, restore, params, 'apply', options);
 }
 
@@ -171,7 +177,7 @@ async function runModule(
       mode,
       checksum: info.checksum,
       paramsJson: JSON.stringify({ values: redactParams(params), digest }),
-      operator: safeOperator(),
+      operator: operatorName(),
       clientHost: hostname(),
       targetFingerprint: JSON.stringify(info.fingerprint),
       forced: Boolean(options.force),
@@ -353,14 +359,6 @@ async function confirmTarget(fingerprint: TargetReport, options: Partial<ApplyOp
   }
   if (confirm !== true && !(await confirm(fingerprint))) {
     throw new UsageError('apply was not confirmed; nothing was changed');
-  }
-}
-
-function safeOperator(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? 'unknown';
   }
 }
 

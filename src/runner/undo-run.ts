@@ -1,4 +1,4 @@
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
 import { assertWritableMember, readClusterTopology, type Target } from '../db/index.ts';
 import { UsageError } from '../errors/index.ts';
 import {
@@ -16,6 +16,8 @@ import {
   withLock,
 } from '../ledger/index.ts';
 import { type UndoRecord, undoWrites } from '../primitives/index.ts';
+import { UNDO } from '../validation/api-contracts.ts';
+import { checkCall } from '../validation/check-call.ts';
 import { agreementOutcome } from './agreement-outcome.ts';
 import { withCertificationRetry } from './certification-retry.ts';
 import type { PeerAgreement } from './cluster-agreement.ts';
@@ -23,6 +25,7 @@ import { agreementReport, throttleReport } from './cluster-report.ts';
 import { toErrorReport } from './error-report.ts';
 import { targetFingerprint } from './fingerprint.ts';
 import { moduleLockName } from './lock-state.ts';
+import { operatorName } from './operator-name.ts';
 import { RUN_REPORT_VERSION, type RunReport, type StepReport, type TargetReport } from './report.ts';
 import type { RunEventListener } from './run-events.ts';
 import { resumeChain, type StepUndo, undoRecordsByStep } from './run-undo-records.ts';
@@ -50,15 +53,18 @@ export interface UndoOptions {
  * const report = await undo(target, '42', { confirm: true });
  */
 export async function undo(target: Target, runId: string, options: UndoOptions): Promise<RunReport> {
+  // Without options there is no confirmation: the contract says how to give one.
+  checkCall(UNDO, { target, runId, options: options ?? {} });
+  const id = String(runId);
   const ledger = await openLedger(target, options.controlSchema ?? DEFAULT_CONTROL_SCHEMA);
-  const run = await getRun(ledger, runId);
+  const run = await getRun(ledger, id);
   if (!run) {
-    throw new UsageError(`there is no run ${runId} in the ledger ${ledger.schema}`, {
+    throw new UsageError(`there is no run ${id} in the ledger ${ledger.schema}`, {
       hint: 'see `rowback status` for run ids',
     });
   }
   if (run.mode !== 'apply') {
-    throw new UsageError(`run ${runId} is a ${run.mode} run; only apply runs can be undone`, {
+    throw new UsageError(`run ${id} is a ${run.mode} run; only apply runs can be undone`, {
       hint: 'see `rowback status` for run ids',
     });
   }
@@ -74,7 +80,7 @@ export async function undo(target: Target, runId: string, options: UndoOptions):
     const undone = runs.find(
       (r) => r.mode === 'undo' && r.status === 'done' && r.undo_of !== null && chain.includes(r.undo_of),
     );
-    if (undone) throw new UsageError(`run ${runId} was undone already by run ${undone.id}`);
+    if (undone) throw new UsageError(`run ${id} was undone already by run ${undone.id}`);
     const groups = await undoRecordsByStep(ledger, chain);
     const records: UndoRecord[] = groups.flatMap((g) => g.records);
     const chunked = groups.some((g) => g.step.kind === 'chunk');
@@ -84,7 +90,7 @@ export async function undo(target: Target, runId: string, options: UndoOptions):
       mode: 'undo',
       checksum: run.checksum,
       paramsJson: run.params_json,
-      operator: userInfo().username,
+      operator: operatorName(),
       clientHost: hostname(),
       targetFingerprint: JSON.stringify(fingerprint),
       forced: Boolean(options.force),
