@@ -34,6 +34,18 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        // Real Galera clusters and replica pairs, started by each file itself (rowback/testing):
+        // no shared server, and one file at a time, since a 3-node cluster fills a small machine.
+        extends: true,
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });

@@ -17,6 +17,7 @@ import { EXIT, EXIT_CODES_HELP, exitCodeForError } from './exit-codes.ts';
 import { writeJsonLog } from './json-log-reporter.ts';
 import { collectRepeated } from './options.ts';
 import { startTelemetry } from './telemetry-sdk.ts';
+import { withThrottleFlags } from './throttle-flags.ts';
 
 const TARGET_HELP = `
 A restore goes: rowback new <slug> → edit and test the module → rowback plan <id> → review the plan
@@ -97,7 +98,7 @@ export function buildProgram(base: CliIo, setExit: (code: number) => void): Comm
     )
     .action((id, flags) => run(() => planCommand(id, flags, io)));
 
-  withRunOptions(program.command('apply <id>'))
+  withThrottleFlags(withRunOptions(program.command('apply <id>')))
     .description('apply a restore module: shows the target and asks you to type its schema name (or --yes)')
     .option('-y, --yes', 'do not ask for confirmation (scripts)')
     .option('--force', 'apply again although already applied (recorded in the ledger)')
@@ -121,8 +122,7 @@ export function buildProgram(base: CliIo, setExit: (code: number) => void): Comm
     .addOption(json())
     .action((id, flags) => run(() => statusCommand(id, flags, io)));
 
-  program
-    .command('undo <runId>')
+  withThrottleFlags(program.command('undo <runId>'))
     .description(
       'put back every before-image of an apply run (refused if the rows changed since, unless --force)',
     )

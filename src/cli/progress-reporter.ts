@@ -65,6 +65,15 @@ export function progressReporter(
       }
       case 'run-end':
         break;
+      case 'throttle': {
+        // One line per second of waiting at most: a long pause must not flood a log.
+        if (Date.now() - lastPlain < 1000) break;
+        lastPlain = Date.now();
+        const line = `  throttled before ${event.step} (${Math.round(event.waitedMs / 1000)} s): ${event.reasons.join('; ')}`;
+        if (bars) bars.log(`${line}\n`);
+        else writeLine(io.stderr, line);
+        break;
+      }
       case 'warning':
         if (bars) bars.log(`  warning: ${event.message}\n`);
         else writeLine(io.stderr, `  warning: ${event.message}`);

@@ -16,6 +16,7 @@ import { eventSpan, inSpan } from '../telemetry/spans.ts';
 import { toErrorReport } from './error-report.ts';
 import type { DriftProfileReport, OperationReport, StepReport, TransactionReport } from './report.ts';
 import type { RunEventListener } from './run-events.ts';
+import type { Throttle } from './throttle.ts';
 
 export type Mode = 'plan' | 'apply';
 
@@ -54,6 +55,8 @@ export interface ExecutionSettings {
   readonly onEvent: RunEventListener;
   /** Throws unless the run still holds its module lock; called right before each commit. */
   readonly assertLock?: () => Promise<void>;
+  /** Paces chunked transactions (waits before each chunk while a limit is exceeded). */
+  readonly throttle?: Throttle | null;
 }
 
 /**
@@ -79,7 +82,9 @@ export class RunExecution implements ArtifactRecorder {
     return this.settings.mode;
   }
 
+  /** Records a warning once: the same line again (a change seen by every chunk of a write) adds nothing. */
   warn(message: string): void {
+    if (this.warnings.includes(message)) return;
     this.warnings.push(message);
     this.settings.onEvent({ type: 'warning', message });
   }

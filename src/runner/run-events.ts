@@ -14,6 +14,13 @@ export type RunEvent =
   | { readonly type: 'step-end'; readonly step: StepReport }
   | { readonly type: 'warning'; readonly message: string }
   | {
+      readonly type: 'throttle';
+      /** The chunk waiting to start. */
+      readonly step: string;
+      readonly reasons: readonly string[];
+      readonly waitedMs: number;
+    }
+  | {
       readonly type: 'run-end';
       readonly runId: string;
       readonly moduleId: string;

@@ -1,4 +1,6 @@
-import { SourceError, UsageError } from '../errors/index.ts';
+import { SourceError } from '../errors/index.ts';
+import { FROM_MYSQLSH } from '../validation/api-contracts.ts';
+import { checkCall } from '../validation/check-call.ts';
 import { openByteInput } from './byte-input.ts';
 import { dirDumpStorage } from './dir-dump-storage.ts';
 import { classifyStatement } from './dump-statement.ts';
@@ -13,6 +15,7 @@ import {
 } from './mysqlsh-dump-dir.ts';
 import { ParallelLoads } from './parallel-loads.ts';
 import { ProgressReporter } from './progress.ts';
+import { resolveQualifiedTables } from './qualified-tables.ts';
 import { type RowFilters, tsvKeySet } from './row-filter.ts';
 import { type S3Options, s3DumpStorage } from './s3-dump-storage.ts';
 import { isS3Url, parseS3Url } from './s3-location.ts';
@@ -52,12 +55,15 @@ export interface MysqlShellDumpOptions {
  *   tables: ['wp_users'], s3: { endpoint: 'https://minio.backup:9000', forcePathStyle: true },
  * });
  */
-export function fromMysqlShellDump(dir: string, options: MysqlShellDumpOptions): Source {
-  if (options.tables.length === 0) {
-    throw new UsageError('fromMysqlShellDump needs at least one table', {
-      hint: "pass { tables: ['wp_users'] }",
-    });
-  }
+export function fromMysqlShellDump(dir: string, given: MysqlShellDumpOptions): Source {
+  checkCall(FROM_MYSQLSH, { dir, options: given });
+  const { schema, tables } = resolveQualifiedTables(
+    'fromMysqlShellDump',
+    given.tables,
+    given.schema,
+    'schema',
+  );
+  const options: MysqlShellDumpOptions = { ...given, tables, ...(schema === undefined ? {} : { schema }) };
   if (isS3Url(dir)) parseS3Url(dir);
   return Object.freeze({
     kind: 'mysqlsh' as const,
