@@ -19,6 +19,14 @@ export type RunEvent =
       readonly step: string;
       readonly reasons: readonly string[];
       readonly waitedMs: number;
+    }
+  | {
+      readonly type: 'run-end';
+      readonly runId: string;
+      readonly moduleId: string;
+      readonly mode: string;
+      readonly status: string;
+      readonly error: { readonly name: string; readonly message: string } | null;
     };
 
 export type RunEventListener = (event: RunEvent) => void;

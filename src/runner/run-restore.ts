@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { Attributes } from '@opentelemetry/api';
 import { sql } from 'kysely';
 import { assertWritableMember, readClusterTopology, type Target } from '../db/index.ts';
 import { AlreadyAppliedError, isErrorNamed, UsageError } from '../errors/index.ts';
@@ -19,6 +20,7 @@ import {
   withLock,
 } from '../ledger/index.ts';
 import { workspaceSchemaName } from '../primitives/index.ts';
+import { failSpan, inSpan } from '../telemetry/spans.ts';
 import { APPLY, PLAN } from '../validation/api-contracts.ts';
 import { checkCall } from '../validation/check-call.ts';
 import { agreementOutcome } from './agreement-outcome.ts';
@@ -86,7 +88,7 @@ export async function plan(
   options: RunOptions = {},
 ): Promise<RunReport> {
   checkCall(PLAN, { target, restore, options });
-  return runModule(target, restore, params, 'plan', options);
+  return traced(target, restore, 'plan', () => runModule(target, restore, params, 'plan', options));
 }
 
 /**
@@ -102,7 +104,44 @@ export async function apply(
 ): Promise<RunReport> {
   // Without options there is no confirmation: the contract says how to give one.
   checkCall(APPLY, { target, restore, options: options ?? {} });
-  return runModule(target, restore, params, 'apply', options);
+  return traced(target, restore, 'apply', () => runModule(target, restore, params, 'apply', options));
+}
+
+/**
+ * The run as a `rowback.run` span: module, mode, the target's fingerprint, then the run id and
+ * status from the report (a failed run is an error span; a refused one throws through it).
+ */
+async function traced(
+  target: Target,
+  restore: RestoreModule,
+  mode: Mode,
+  run: () => Promise<RunReport>,
+): Promise<RunReport> {
+  const attributes = {
+    'rowback.module': restore.id,
+    'rowback.mode': mode,
+    ...fingerprintAttributes(targetFingerprint(target)),
+  };
+  return inSpan('rowback.run', attributes, async (span) => {
+    const report = await run();
+    span.setAttributes({ 'rowback.run_id': report.runId ?? '', 'rowback.status': report.status });
+    if (report.status === 'failed' && report.error)
+      failSpan(span, Object.assign(new Error(report.error.message), { name: report.error.name }));
+    return report;
+  });
+}
+
+/** The target as span attributes: its fingerprint (the description has no password). */
+function fingerprintAttributes(fingerprint: TargetReport): Attributes {
+  return {
+    'db.system': fingerprint.flavour,
+    'server.address': fingerprint.host,
+    'rowback.target': fingerprint.description,
+    'rowback.target.server_uuid': fingerprint.serverUuid,
+    'rowback.target.schema': fingerprint.schema,
+    'rowback.target.user': fingerprint.user,
+    'rowback.target.version': fingerprint.version,
+  };
 }
 
 interface RunContextInfo {
@@ -273,6 +312,14 @@ async function runModule(
       errorJson: error ? JSON.stringify(error) : null,
       reportJson: JSON.stringify(report),
       provenanceJson: Object.keys(execution.provenance).length ? JSON.stringify(execution.provenance) : null,
+    });
+    onEvent({
+      type: 'run-end',
+      runId,
+      moduleId: restore.id,
+      mode,
+      status,
+      error: error ? { name: error.name, message: error.message } : null,
     });
     return Object.freeze(report);
   });

@@ -14,6 +14,7 @@ import {
   replaceChildrenSpec,
   replaceRows,
   replaceRowsSpec,
+  requireColumn,
   type Scope,
   type UndoRecord,
   upsertColumns,
@@ -102,7 +103,10 @@ export function createTransactionContext(
    */
   async function write(plan: WritePlan): Promise<number> {
     // Every name the write uses, before the first statement that reads rows (hash, profile, size).
-    await checkWriteIdentifiers(ctx.tx, plan.spec);
+    const checked = await checkWriteIdentifiers(ctx.tx, plan.spec);
+    // A blanket write's allow-list only shapes the plan's profile, but a misspelt name there is still wrong.
+    if (plan.kind === 'replaceRows' || plan.kind === 'replaceChildren')
+      for (const c of plan.allowList ?? []) requireColumn(checked.live, c);
     const liveTable = live(plan.table);
     const { scope, on } = plan;
     // Each of these reads costs a pass over the scoped rows: a plan takes them all (it records the hash
@@ -193,7 +197,7 @@ export function createTransactionContext(
             perform: () => purge(ctx, table, resolved),
           });
         }
-        // The where condition is the module's own SQL: a server error about it names tx.purge.
+        // The where condition is the module's own SQL: a server error about it names option 'where'.
         return withModuleSql('tx.purge', "option 'where'", () =>
           write({
             kind: 'purge',

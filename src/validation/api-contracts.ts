@@ -153,10 +153,31 @@ export const FROM_MYSQLDUMP: CallContract = {
   example: "fromMysqldump('/backups/wp.sql.gz', { tables: ['wp_users', 'wp_usermeta'] })",
 };
 
+const positive = () =>
+  z.number({ error: 'a whole number > 0' }).int({ error: 'a whole number > 0' }).positive();
+
+/** `fromMysqlShellDump('s3://…', { s3 })`: how to reach the store (the rest from the AWS chain). */
+const s3Option = optionsOf(
+  'an object { region?, endpoint?, forcePathStyle?, credentials?, partSize?, concurrency?, maxAttempts? }',
+  {
+    region: s.text('a region, e.g. eu-central-1').optional(),
+    endpoint: s.text('an endpoint URL, e.g. https://minio.backup:9000').optional(),
+    forcePathStyle: z.boolean({ error: 'true or false' }).optional(),
+    credentials: optionsOf('an object { accessKeyId, secretAccessKey, sessionToken? }', {
+      accessKeyId: s.text('an access key id'),
+      secretAccessKey: s.text('a secret access key'),
+      sessionToken: s.text('a session token').optional(),
+    }).optional(),
+    partSize: positive().optional(),
+    concurrency: positive().optional(),
+    maxAttempts: positive().optional(),
+  },
+).optional();
+
 export const FROM_MYSQLSH: CallContract = {
   call: 'fromMysqlShellDump(dir, options)',
   args: z.object({
-    dir: s.text('a directory path'),
+    dir: s.text('a directory path or s3://bucket/prefix'),
     options: optionsOf('an options object { tables }', {
       tables: s.tableList,
       schema: s.text('a schema name').optional(),
@@ -164,6 +185,7 @@ export const FROM_MYSQLSH: CallContract = {
       rows: s.rowFilters.optional(),
       allowIncomplete: z.boolean({ error: 'true or false' }).optional(),
       method: s.loadMethod.optional(),
+      s3: s3Option,
     }),
   }),
   example: "fromMysqlShellDump('/backups/wp-2026-11-25', { schema: 'wordpress', tables: ['wp_users'] })",
