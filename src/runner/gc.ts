@@ -7,7 +7,7 @@ import {
   markArtifactsDropped,
   openLedger,
 } from '../ledger/index.ts';
-import { moduleLocked } from './lock-state.ts';
+import { moduleRunAlive } from './lock-state.ts';
 import { WORKSPACE_MARKER } from './restore-context.ts';
 
 export interface GcOptions {
@@ -36,7 +36,7 @@ export interface GcResult {
 /**
  * Drops expired workspace artifacts: tables rowback recorded in the ledger, and a workspace schema
  * once it is empty. Never drops anything the ledger does not name, and skips modules with a run in
- * progress (their lock is held). Every drop is recorded in the ledger.
+ * progress (their lease is held, seen from any member of a cluster). Every drop is recorded in the ledger.
  */
 export async function gc(target: Target, options: GcOptions = {}): Promise<GcResult> {
   const ledger = await openLedger(target, options.controlSchema ?? DEFAULT_CONTROL_SCHEMA);
@@ -55,7 +55,7 @@ export async function gc(target: Target, options: GcOptions = {}): Promise<GcRes
   const kept: (GcItem & { reason: string })[] = [];
   const busy = new Map<string, boolean>();
   const isBusy = async (moduleId: string) => {
-    if (!busy.has(moduleId)) busy.set(moduleId, await moduleLocked(target, ledger.schema, moduleId));
+    if (!busy.has(moduleId)) busy.set(moduleId, await moduleRunAlive(target, ledger, moduleId));
     return busy.get(moduleId)!;
   };
   const tables = expired.filter((a) => a.table_name !== WORKSPACE_MARKER);

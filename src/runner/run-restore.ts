@@ -3,7 +3,6 @@ import { sql } from 'kysely';
 import type { Target } from '../db/index.ts';
 import { AlreadyAppliedError, isErrorNamed, UsageError } from '../errors/index.ts';
 import {
-  assertLockHeld,
   DEFAULT_CONTROL_SCHEMA,
   ensureLedger,
   heartbeat,
@@ -11,19 +10,18 @@ import {
   type Ledger,
   listRuns,
   listSteps,
-  lockName,
   markInterrupted,
   type RunRow,
   type StepRow,
   updateRun,
-  withLock,
 } from '../ledger/index.ts';
-import { workspaceSchemaName } from '../primitives/index.ts';
+import { runWorkspaceSchemaName, workspaceSchemaName } from '../primitives/index.ts';
 import type { RestoreModule } from './define-restore.ts';
 import { validateParams } from './define-restore.ts';
 import { toErrorReport } from './error-report.ts';
 import { type Mode, RunExecution } from './execution.ts';
 import { targetFingerprint } from './fingerprint.ts';
+import { withModuleLock } from './module-lock.ts';
 import { paramsDigest, redactParams } from './params-record.ts';
 import { RUN_REPORT_VERSION, type RunReport, type TargetReport } from './report.ts';
 import { createRestoreContext, type PlannedOperations } from './restore-context.ts';
@@ -32,15 +30,24 @@ import type { RunEventListener } from './run-events.ts';
 export interface RunOptions {
   /** Control schema holding the ledger (default `rowback`). */
   readonly controlSchema?: string;
-  /** Workspace schema (default `rb_<module id>`). */
+  /**
+   * Workspace schema. By default every run gets its own, `rb_<module id>_r<run id>` (a resumed run
+   * continues in the workspace of the run it resumes), so two runs never touch each other's tables.
+   * One given here is used by every run that names it.
+   */
   readonly workspaceSchema?: string;
   /** sha256 of the module's files, from `loadModule`; defaults to a digest of the module's code. */
   readonly checksum?: string;
   readonly onEvent?: RunEventListener;
   /** Asked for each manual step in interactive runs; without it, a manual step stops the run as `awaiting`. */
   readonly confirmManual?: (name: string, instructions: string) => Promise<boolean>;
-  /** How often the ledger heartbeat is written, in ms. */
+  /** How often the ledger heartbeat is written and the module's lease renewed, in ms. */
   readonly heartbeatMs?: number;
+  /**
+   * How long the module's lease lives without renewal (default 30 s): after a run's process died, a
+   * run through another member of a cluster is refused this long (through the same server, at once).
+   */
+  readonly leaseTtlMs?: number;
 }
 
 export interface ApplyOptions extends RunOptions {
@@ -93,7 +100,6 @@ interface RunContextInfo {
   readonly ledger: Ledger;
   readonly fingerprint: TargetReport;
   readonly liveSchema: string;
-  readonly workspace: string;
   readonly checksum: string;
 }
 
@@ -116,12 +122,14 @@ async function runModule(
     ledger,
     fingerprint: targetFingerprint(target),
     liveSchema,
-    workspace: options.workspaceSchema ?? workspaceSchemaName(restore.id),
     checksum: options.checksum ?? codeChecksum(restore),
   };
-  const lock = lockName(target, ledger.schema, `module:${restore.id}`);
-  return withLock(target, lock, async (pinned) => {
-    // We hold the module's lock, so a run of it still marked running has died with its process.
+  const lockOptions = {
+    ...(options.leaseTtlMs !== undefined ? { leaseTtlMs: options.leaseTtlMs } : {}),
+    ...(options.heartbeatMs !== undefined ? { renewMs: options.heartbeatMs } : {}),
+  };
+  return withModuleLock(target, ledger, restore.id, lockOptions, async (lock) => {
+    // We hold the module's lease, so a run of it still marked running has died with its process.
     await markInterrupted(ledger, restore.id);
     const digest = paramsDigest(params);
     const warnings: string[] = [];
@@ -151,7 +159,7 @@ async function runModule(
       }
       await confirmTarget(info.fingerprint, options);
     }
-    const connection = await sql<{ id: string }>`SELECT CONNECTION_ID() AS id`.execute(pinned);
+    const connection = await sql<{ id: string }>`SELECT CONNECTION_ID() AS id`.execute(lock.pinned);
     const runId = await insertRun(ledger, {
       moduleId: restore.id,
       mode,
@@ -166,6 +174,13 @@ async function runModule(
       undoOf: null,
       connectionId: String(connection.rows[0]?.id ?? ''),
     });
+    await lock.setRunId(runId);
+    const workspace =
+      options.workspaceSchema ??
+      (resumedFrom
+        ? (resumedFrom.workspace_schema ?? workspaceSchemaName(restore.id))
+        : runWorkspaceSchemaName(restore.id, runId));
+    await updateRun(ledger, runId, { workspaceSchema: workspace });
     const onEvent = options.onEvent ?? (() => undefined);
     onEvent({ type: 'run-start', runId, moduleId: restore.id, mode });
     const completed = resumedFrom ? await completedSteps(ledger, resumedFrom) : new Map<string, StepRow>();
@@ -178,7 +193,7 @@ async function runModule(
       retentionDays: restore.retention.days,
       completed,
       onEvent,
-      assertLock: () => assertLockHeld(pinned, lock),
+      assertLock: () => lock.assertHeld(),
     });
     for (const w of warnings) execution.warn(w);
     const planned = planRun ? plannedOperations(planRun) : null;
@@ -193,7 +208,7 @@ async function runModule(
     try {
       const r = await createRestoreContext(execution, {
         liveSchema,
-        workspaceSchema: info.workspace,
+        workspaceSchema: workspace,
         planned,
         ...(options.confirmManual ? { confirmManual: options.confirmManual } : {}),
         resumingAwaiting: resumedFrom?.status === 'awaiting',
@@ -218,7 +233,7 @@ async function runModule(
       undoOf: null,
       forced: Boolean(options.force),
       target: info.fingerprint,
-      workspace: info.workspace,
+      workspace,
       params: redactParams(params),
       startedAt,
       finishedAt: new Date().toISOString(),

@@ -10,12 +10,11 @@ import {
   openLedger,
   type RunRow,
   updateRun,
-  withLock,
 } from '../ledger/index.ts';
 import { type UndoRecord, undoWrites } from '../primitives/index.ts';
 import { toErrorReport } from './error-report.ts';
 import { targetFingerprint } from './fingerprint.ts';
-import { moduleLockName } from './lock-state.ts';
+import { withModuleLock } from './module-lock.ts';
 import { RUN_REPORT_VERSION, type RunReport, type TargetReport } from './report.ts';
 
 export interface UndoOptions {
@@ -23,6 +22,8 @@ export interface UndoOptions {
   /** Put the before-images back even if the rows changed after the run. */
   readonly force?: boolean;
   readonly confirm: true | ((fingerprint: TargetReport) => boolean | Promise<boolean>);
+  /** How long the module's lease lives without renewal; see `RunOptions.leaseTtlMs`. */
+  readonly leaseTtlMs?: number;
 }
 
 /**
@@ -50,7 +51,8 @@ export async function undo(target: Target, runId: string, options: UndoOptions):
   if (options.confirm !== true && !(await options.confirm(fingerprint))) {
     throw new UsageError('undo was not confirmed; nothing was changed');
   }
-  return withLock(target, moduleLockName(target, ledger.schema, run.module_id), async () => {
+  const lockOptions = options.leaseTtlMs !== undefined ? { leaseTtlMs: options.leaseTtlMs } : {};
+  return withModuleLock(target, ledger, run.module_id, lockOptions, async (lock) => {
     const runs = await listRuns(ledger, { moduleId: run.module_id });
     const chain = resumeChain(runs, run);
     const undone = runs.find(
@@ -77,6 +79,7 @@ export async function undo(target: Target, runId: string, options: UndoOptions):
       undoOf: run.id,
       connectionId: null,
     });
+    await lock.setRunId(undoRunId);
     const startedAt = new Date().toISOString();
     let status: RunReport['status'] = 'done';
     let error: RunReport['error'] = null;

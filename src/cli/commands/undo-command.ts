@@ -4,12 +4,17 @@ import { renderReportMarkdown } from '../../runner/report-markdown.ts';
 import { undo } from '../../runner/undo-run.ts';
 import { ask, type CliIo, isInteractive, writeLine } from '../cli-io.ts';
 import { EXIT, exitCodeFor } from '../exit-codes.ts';
-import { controlSchemaOf, openTarget, type TargetFlags } from '../options.ts';
+import { controlSchemaOf, leaseTtlOf, openTarget, type TargetFlags } from '../options.ts';
 
 /** `rowback undo <run>`: puts back the before-images of an apply run. */
 export async function undoCommand(
   runId: string,
-  flags: TargetFlags & { readonly yes?: boolean; readonly force?: boolean; readonly json?: boolean },
+  flags: TargetFlags & {
+    readonly yes?: boolean;
+    readonly force?: boolean;
+    readonly json?: boolean;
+    readonly leaseTtl?: string;
+  },
   io: CliIo,
 ): Promise<number> {
   if (!flags.yes && !isInteractive(io)) {
@@ -19,6 +24,7 @@ export async function undoCommand(
   try {
     const report = await undo(target, runId, {
       ...controlSchemaOf(flags, io),
+      ...leaseTtlOf(flags),
       ...(flags.force ? { force: true } : {}),
       confirm: flags.yes
         ? true
