@@ -58,8 +58,13 @@ export interface HeldLease {
   release(): Promise<void>;
 }
 
-/** Errors that mean "another member's write on the lease row won": re-read and decide again. */
-const CONFLICT_ERRNOS = new Set([1213, 1062, 1205]);
+/**
+ * Errors that mean "another member's write on the lease row won": re-read and decide again. 1213:
+ * deadlock, also Galera's certification failure or brute-force abort; 1062: the other insert came
+ * first; 1205: its row lock outlived our wait; 3101: Group Replication rolled back at commit (not
+ * tested here: no MySQL server on the test machines).
+ */
+const CONFLICT_ERRNOS = new Set([1213, 1062, 1205, 3101]);
 const ATTEMPTS = 5;
 
 interface LeaseRow {
