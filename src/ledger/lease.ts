@@ -95,6 +95,11 @@ export async function acquireLease(
   const token = randomUUID();
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     try {
+      // A causal read first (see readRow): it refuses at once while a holder is there, and it makes
+      // this node apply every lease write the cluster committed before, so the locking read in the
+      // transaction below sees the row as it is, not as this node last applied it.
+      const seen = await readRow(ledger, db, identity, request.key, false);
+      if (seen && blocks(seen, identity, request)) throw holderError(seen, request.key, 'held');
       await db.transaction().execute(async (trx) => {
         const current = await readRow(ledger, trx, identity, request.key, true);
         if (current && blocks(current, identity, request)) throw holderError(current, request.key, 'held');
@@ -183,9 +188,11 @@ function expiry(ttlMs: number): RawBuilder<unknown> {
 }
 
 /**
- * On Galera a read waits until this node has applied everything the cluster committed before it
- * (`wsrep_sync_wait`), so a lease just taken through another node is seen. The locking read inside
- * the taking transaction needs no wait: certification at commit decides there.
+ * On Galera a plain read waits until this node has applied everything the cluster committed before
+ * it (`wsrep_sync_wait`, which applies to statements in autocommit mode): without it, a node still
+ * showing a lease that was released (or taken) through another node refuses a run naming a stale
+ * holder, or none. The locking read inside the taking transaction follows such a read and needs no
+ * wait of its own: certification at commit decides between racers there.
  */
 async function readRow(
   ledger: Ledger,
