@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 
 // Tests import 'rowback' and 'rowback/testing' through the package's own exports map; the
 // 'rowback-source' condition points them at src/ so no build is needed.
-const conditions = ['rowback-source', ...defaultServerConditions];
+// Without vite's 'module' condition: it points the AWS SDK at its bundler-only dist-es build (imports
+// without file extensions), which Node cannot load.
+const conditions = ['rowback-source', ...defaultServerConditions.filter((c) => c !== 'module')];
 
 export default defineConfig({
   resolve: { conditions },
