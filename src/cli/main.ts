@@ -77,7 +77,8 @@ export function buildProgram(base: CliIo, setExit: (code: number) => void): Comm
       .addOption(restores())
       .option('--param <name=value>', 'a module param (repeatable)', collectRepeated)
       .option('--params <file.json>', 'module params from a JSON file')
-      .option('--workspace <schema>', 'workspace schema (default: rb_<module id>_<hash>)')
+      .option('--workspace <schema>', 'workspace schema (default: one per run, rb_<module id>_r<run id>)')
+      .option('--lease-ttl <seconds>', "how long the module's lease outlives a run that died (default 30)")
       .addOption(json())
       .option('-q, --quiet', 'no progress output');
 
@@ -130,6 +131,7 @@ export function buildProgram(base: CliIo, setExit: (code: number) => void): Comm
     .addOption(control())
     .option('-y, --yes', 'do not ask for confirmation (scripts)')
     .option('--force', 'undo even though the rows changed after the run')
+    .option('--lease-ttl <seconds>', "how long the module's lease outlives a run that died (default 30)")
     .addOption(json())
     .addHelpText(
       'after',

@@ -118,6 +118,18 @@ export function collectRepeated(value: string, previous: readonly string[] = [])
   return [...previous, value];
 }
 
+/** `--lease-ttl <seconds>`: how long the module's lease outlives a run that died (default 30 s). */
+export function leaseTtlOf(flags: { readonly leaseTtl?: string }): { readonly leaseTtlMs?: number } {
+  if (flags.leaseTtl === undefined) return {};
+  const seconds = Number(flags.leaseTtl);
+  if (!Number.isFinite(seconds) || seconds < 1) {
+    throw new UsageError(`--lease-ttl expects a number of seconds >= 1, found '${flags.leaseTtl}'`, {
+      hint: 'e.g. --lease-ttl 30 (the default)',
+    });
+  }
+  return { leaseTtlMs: Math.round(seconds * 1000) };
+}
+
 /** The ledger's schema: `--control-schema`, else `ROWBACK_CONTROL_SCHEMA`, else the default (`rowback`). */
 export function controlSchemaOf(flags: TargetFlags, io: CliIo): { readonly controlSchema?: string } {
   const name = flags.controlSchema ?? io.env.ROWBACK_CONTROL_SCHEMA;

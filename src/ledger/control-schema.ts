@@ -70,6 +70,27 @@ const MIGRATIONS: readonly ((schema: string) => readonly string[])[] = [
       KEY \`expiry\` (\`expires_at\`)
     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
   ],
+  // The cluster-wide module lock (src/ledger/lease.ts), and each run's own workspace schema (resume
+  // continues in the workspace of the run it resumes).
+  (s) => [
+    `CREATE TABLE IF NOT EXISTS ${s}.\`leases\` (
+      \`cluster_id\` VARCHAR(190) NOT NULL,
+      \`lease_key\` VARCHAR(190) NOT NULL,
+      \`token\` CHAR(36) NOT NULL,
+      \`run_id\` BIGINT UNSIGNED NULL,
+      \`client_host\` VARCHAR(255) NOT NULL,
+      \`client_pid\` INT UNSIGNED NOT NULL,
+      \`node_hostname\` VARCHAR(255) NOT NULL,
+      \`node_server_uuid\` VARCHAR(190) NOT NULL,
+      \`node_port\` INT UNSIGNED NOT NULL,
+      \`node_connection_id\` BIGINT UNSIGNED NOT NULL,
+      \`acquired_at\` DATETIME(3) NOT NULL,
+      \`heartbeat_at\` DATETIME(3) NOT NULL,
+      \`expires_at\` DATETIME(3) NOT NULL,
+      PRIMARY KEY (\`cluster_id\`, \`lease_key\`)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+    `ALTER TABLE ${s}.\`runs\` ADD COLUMN \`workspace_schema\` VARCHAR(64) NULL`,
+  ],
 ];
 
 /** The version this release of rowback writes and reads. */

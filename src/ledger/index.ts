@@ -7,6 +7,12 @@ export {
   type NewArtifact,
 } from './artifacts.ts';
 export {
+  type ClusterIdentity,
+  type NodeIdentity,
+  readClusterIdentity,
+  sameNode,
+} from './cluster-identity.ts';
+export {
   DEFAULT_CONTROL_SCHEMA,
   ensureLedger,
   LEDGER_VERSION,
@@ -14,6 +20,14 @@ export {
   ledgerExists,
   openLedger,
 } from './control-schema.ts';
+export {
+  acquireLease,
+  describeHolder,
+  type HeldLease,
+  type LeaseHolder,
+  type LeaseRequest,
+  readLease,
+} from './lease.ts';
 export { assertLockHeld, lockName, withLock } from './lock.ts';
 export {
   getRun,

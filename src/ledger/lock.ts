@@ -24,6 +24,8 @@ export async function withLock<T>(
   target: Target,
   name: string,
   fn: (pinned: Kysely<any>) => Promise<T>,
+  /** More about the holder for the refusal (e.g. its lease: run id, since when), or null. */
+  describeHolder: () => Promise<string | null> = async () => null,
 ): Promise<T> {
   return target.db.connection().execute(async (pinned) => {
     const got = await sql<{ got: number | null }>`SELECT GET_LOCK(${name}, 0) AS got`.execute(pinned);
@@ -32,7 +34,8 @@ export async function withLock<T>(
         pinned,
       );
       const connectionId = holder.rows[0]?.holder ?? 'unknown';
-      throw new LockError(`lock ${name} is held by connection ${connectionId}`, {
+      const more = await describeHolder().catch(() => null);
+      throw new LockError(`lock ${name} is held by connection ${connectionId}${more ? `: ${more}` : ''}`, {
         hint: `another rowback run is in progress; wait for it, or if it hangs, check SHOW PROCESSLIST for connection ${connectionId}`,
         facts: { lock: name, holderConnectionId: connectionId },
       });

@@ -46,6 +46,7 @@ export async function insertRun(ledger: Ledger, run: NewRun): Promise<string> {
       finished_at: null,
       error_json: null,
       report_json: null,
+      workspace_schema: null,
     })
     .executeTakeFirstOrThrow();
   return String(result.insertId);
@@ -61,6 +62,7 @@ export interface RunUpdate {
   readonly provenanceJson?: string | null;
   readonly errorJson?: string | null;
   readonly reportJson?: string | null;
+  readonly workspaceSchema?: string;
   readonly finished?: boolean;
 }
 
@@ -80,6 +82,7 @@ export async function updateRun(
       ...(update.provenanceJson !== undefined ? { provenance_json: update.provenanceJson } : {}),
       ...(update.errorJson !== undefined ? { error_json: update.errorJson } : {}),
       ...(update.reportJson !== undefined ? { report_json: update.reportJson } : {}),
+      ...(update.workspaceSchema !== undefined ? { workspace_schema: update.workspaceSchema } : {}),
       ...(update.finished ? { finished_at: NOW } : {}),
       heartbeat_at: NOW,
     })
@@ -109,8 +112,9 @@ export async function listRuns(ledger: Ledger, query: RunQuery = {}): Promise<Ru
 }
 
 /**
- * Marks `running` runs of a module as `interrupted`. Only called while holding the module's lock: a
- * run that still says `running` then cannot be alive (a live run holds the lock), its process died.
+ * Marks `running` runs of a module as `interrupted`. Only called while holding the module's lock (its
+ * lease, cluster-wide): a run that still says `running` then cannot be alive (a live run holds the
+ * lease), its process died.
  */
 export async function markInterrupted(ledger: Ledger, moduleId: string): Promise<number> {
   const result = await ledger.db

@@ -35,6 +35,8 @@ export interface RunsTable {
   finished_at: Timestamp | null;
   error_json: string | null;
   report_json: string | null;
+  /** Null for runs recorded before ledger version 2 (they used `rb_<module id>`). */
+  workspace_schema: string | null;
 }
 
 export interface StepsTable {
@@ -77,10 +79,28 @@ export interface ArtifactsTable {
   dropped_at: Timestamp | null;
 }
 
+/** One row per (cluster, lock key): who holds the lock, until when. See `src/ledger/lease.ts`. */
+export interface LeasesTable {
+  cluster_id: string;
+  lease_key: string;
+  token: string;
+  run_id: string | null;
+  client_host: string;
+  client_pid: number;
+  node_hostname: string;
+  node_server_uuid: string;
+  node_port: number;
+  node_connection_id: string;
+  acquired_at: Timestamp;
+  heartbeat_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 /** The control schema as kysely sees it: `target.db.withSchema(controlSchema)`. */
 export interface LedgerDatabase {
   schema_version: SchemaVersionTable;
   runs: RunsTable;
   steps: StepsTable;
   artifacts: ArtifactsTable;
+  leases: LeasesTable;
 }

@@ -80,7 +80,7 @@ export { type UndoWritesOptions, type UndoWritesResult, undoWrites } from './und
 export { type UpsertColumnsWriteOptions, upsertColumns, upsertColumnsSpec } from './upsert-columns.ts';
 export { type VerifyQueryOptions, verifyQuery } from './verify-query.ts';
 export { openWorkspace, type WorkspaceOptions } from './workspace.ts';
-export { workspaceSchemaName, workspaceTableName } from './workspace-names.ts';
+export { runWorkspaceSchemaName, workspaceSchemaName, workspaceTableName } from './workspace-names.ts';
 export { type CheckedWrite, checkWriteIdentifiers, type WriteIdentifiers } from './write-identifiers.ts';
 export {
   checkWriteSize,

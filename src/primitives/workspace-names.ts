@@ -30,6 +30,16 @@ export function workspaceSchemaName(moduleId: string): string {
 }
 
 /**
+ * The workspace schema of one run: `rb_<module id>_r<run id>`, sanitised and fitted like
+ * `workspaceSchemaName`, so two runs of a module never share a table.
+ *
+ * @example runWorkspaceSchemaName('20261126-wpca', '42') // 'rb_20261126_wpca_r42_<hash>'
+ */
+export function runWorkspaceSchemaName(moduleId: string, runId: string): string {
+  return fitIdentifier(`rb_${moduleId.toLowerCase()}_r${runId}`, MAX_IDENTIFIER_LENGTH);
+}
+
+/**
  * A workspace table name `<prefix>__<name>`, at most 64 characters: sanitised, and hash-suffixed when
  * it had to be changed or cut, so it is deterministic and unique per (prefix, name).
  *

@@ -9,7 +9,7 @@ import {
 } from '../ledger/index.ts';
 import { GC } from '../validation/api-contracts.ts';
 import { checkCall } from '../validation/check-call.ts';
-import { moduleLocked } from './lock-state.ts';
+import { moduleRunAlive } from './lock-state.ts';
 import { WORKSPACE_MARKER } from './restore-context.ts';
 
 export interface GcOptions {
@@ -38,7 +38,7 @@ export interface GcResult {
 /**
  * Drops expired workspace artifacts: tables rowback recorded in the ledger, and a workspace schema
  * once it is empty. Never drops anything the ledger does not name, and skips modules with a run in
- * progress (their lock is held). Every drop is recorded in the ledger.
+ * progress (their lease is held, seen from any member of a cluster). Every drop is recorded in the ledger.
  */
 export async function gc(target: Target, options: GcOptions = {}): Promise<GcResult> {
   checkCall(GC, { target, options });
@@ -58,7 +58,7 @@ export async function gc(target: Target, options: GcOptions = {}): Promise<GcRes
   const kept: (GcItem & { reason: string })[] = [];
   const busy = new Map<string, boolean>();
   const isBusy = async (moduleId: string) => {
-    if (!busy.has(moduleId)) busy.set(moduleId, await moduleLocked(target, ledger.schema, moduleId));
+    if (!busy.has(moduleId)) busy.set(moduleId, await moduleRunAlive(target, ledger, moduleId));
     return busy.get(moduleId)!;
   };
   const tables = expired.filter((a) => a.table_name !== WORKSPACE_MARKER);

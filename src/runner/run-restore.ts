@@ -4,7 +4,6 @@ import { sql } from 'kysely';
 import { assertWritableMember, readClusterTopology, type Target } from '../db/index.ts';
 import { AlreadyAppliedError, isErrorNamed, UsageError } from '../errors/index.ts';
 import {
-  assertLockHeld,
   DEFAULT_CONTROL_SCHEMA,
   ensureLedger,
   heartbeat,
@@ -12,14 +11,12 @@ import {
   type Ledger,
   listRuns,
   listSteps,
-  lockName,
   markInterrupted,
   type RunRow,
   type StepRow,
   updateRun,
-  withLock,
 } from '../ledger/index.ts';
-import { workspaceSchemaName } from '../primitives/index.ts';
+import { runWorkspaceSchemaName, workspaceSchemaName } from '../primitives/index.ts';
 import { failSpan, inSpan } from '../telemetry/spans.ts';
 import { APPLY, PLAN } from '../validation/api-contracts.ts';
 import { checkCall } from '../validation/check-call.ts';
@@ -31,6 +28,7 @@ import { validateParams } from './define-restore.ts';
 import { toErrorReport } from './error-report.ts';
 import { type Mode, RunExecution } from './execution.ts';
 import { targetFingerprint } from './fingerprint.ts';
+import { withModuleLock } from './module-lock.ts';
 import { operatorName } from './operator-name.ts';
 import { paramsDigest, redactParams } from './params-record.ts';
 import { RUN_REPORT_VERSION, type RunReport, type TargetReport } from './report.ts';
@@ -42,15 +40,24 @@ import { Throttle, type ThrottleOptions } from './throttle.ts';
 export interface RunOptions {
   /** Control schema holding the ledger (default `rowback`). */
   readonly controlSchema?: string;
-  /** Workspace schema (default `rb_<module id>`). */
+  /**
+   * Workspace schema. By default every run gets its own, `rb_<module id>_r<run id>` (a resumed run
+   * continues in the workspace of the run it resumes), so two runs never touch each other's tables.
+   * One given here is used by every run that names it.
+   */
   readonly workspaceSchema?: string;
   /** sha256 of the module's files, from `loadModule`; defaults to a digest of the module's code. */
   readonly checksum?: string;
   readonly onEvent?: RunEventListener;
   /** Asked for each manual step in interactive runs; without it, a manual step stops the run as `awaiting`. */
   readonly confirmManual?: (name: string, instructions: string) => Promise<boolean>;
-  /** How often the ledger heartbeat is written, in ms. */
+  /** How often the ledger heartbeat is written and the module's lease renewed, in ms. */
   readonly heartbeatMs?: number;
+  /**
+   * How long the module's lease lives without renewal (default 30 s): after a run's process died, a
+   * run through another member of a cluster is refused this long (through the same server, at once).
+   */
+  readonly leaseTtlMs?: number;
 }
 
 export interface ApplyOptions extends RunOptions {
@@ -148,7 +155,6 @@ interface RunContextInfo {
   readonly ledger: Ledger;
   readonly fingerprint: TargetReport;
   readonly liveSchema: string;
-  readonly workspace: string;
   readonly checksum: string;
 }
 
@@ -175,12 +181,14 @@ async function runModule(
     ledger,
     fingerprint: targetFingerprint(target),
     liveSchema,
-    workspace: options.workspaceSchema ?? workspaceSchemaName(restore.id),
     checksum: options.checksum ?? codeChecksum(restore),
   };
-  const lock = lockName(target, ledger.schema, `module:${restore.id}`);
-  return withLock(target, lock, async (pinned) => {
-    // We hold the module's lock, so a run of it still marked running has died with its process.
+  const lockOptions = {
+    ...(options.leaseTtlMs !== undefined ? { leaseTtlMs: options.leaseTtlMs } : {}),
+    ...(options.heartbeatMs !== undefined ? { renewMs: options.heartbeatMs } : {}),
+  };
+  return withModuleLock(target, ledger, restore.id, lockOptions, async (lock) => {
+    // We hold the module's lease, so a run of it still marked running has died with its process.
     await markInterrupted(ledger, restore.id);
     const digest = paramsDigest(params);
     const warnings: string[] = [];
@@ -210,7 +218,7 @@ async function runModule(
       }
       await confirmTarget(info.fingerprint, options);
     }
-    const connection = await sql<{ id: string }>`SELECT CONNECTION_ID() AS id`.execute(pinned);
+    const connection = await sql<{ id: string }>`SELECT CONNECTION_ID() AS id`.execute(lock.pinned);
     const runId = await insertRun(ledger, {
       moduleId: restore.id,
       mode,
@@ -225,6 +233,13 @@ async function runModule(
       undoOf: null,
       connectionId: String(connection.rows[0]?.id ?? ''),
     });
+    await lock.setRunId(runId);
+    const workspace =
+      options.workspaceSchema ??
+      (resumedFrom
+        ? (resumedFrom.workspace_schema ?? workspaceSchemaName(restore.id))
+        : runWorkspaceSchemaName(restore.id, runId));
+    await updateRun(ledger, runId, { workspaceSchema: workspace });
     const onEvent = options.onEvent ?? (() => undefined);
     onEvent({ type: 'run-start', runId, moduleId: restore.id, mode });
     const completed = resumedFrom ? await completedSteps(ledger, resumedFrom) : new Map<string, StepRow>();
@@ -243,7 +258,7 @@ async function runModule(
       retentionDays: restore.retention.days,
       completed,
       onEvent,
-      assertLock: () => assertLockHeld(pinned, lock),
+      assertLock: () => lock.assertHeld(),
       throttle,
     });
     for (const w of warnings) execution.warn(w);
@@ -260,7 +275,7 @@ async function runModule(
     try {
       const r = await createRestoreContext(execution, {
         liveSchema,
-        workspaceSchema: info.workspace,
+        workspaceSchema: workspace,
         planned,
         ...(options.confirmManual ? { confirmManual: options.confirmManual } : {}),
         resumingAwaiting: resumedFrom?.status === 'awaiting',
@@ -293,7 +308,7 @@ async function runModule(
       undoOf: null,
       forced: Boolean(options.force),
       target: info.fingerprint,
-      workspace: info.workspace,
+      workspace,
       params: redactParams(params),
       startedAt,
       finishedAt: new Date().toISOString(),

@@ -8,13 +8,16 @@ import {
 } from '../ledger/index.ts';
 import { STATUS } from '../validation/api-contracts.ts';
 import { checkCall } from '../validation/check-call.ts';
-import { moduleLocked } from './lock-state.ts';
+import { moduleRunAlive } from './lock-state.ts';
 
 export interface RunSummary {
   readonly runId: string;
   readonly moduleId: string;
   readonly mode: string;
-  /** `running` only while the run's session holds the module lock; a dead one shows `interrupted`. */
+  /**
+   * `running` only while the run holds its module's lease (seen from any member of a cluster); a dead
+   * one shows `interrupted`.
+   */
   readonly status: RunStatus;
   readonly operator: string;
   readonly startedAt: string;
@@ -49,7 +52,7 @@ export async function status(target: Target, options: StatusOptions = {}): Promi
     let runStatus = run.status;
     if (runStatus === 'running') {
       if (!locked.has(run.module_id))
-        locked.set(run.module_id, await moduleLocked(target, controlSchema, run.module_id));
+        locked.set(run.module_id, await moduleRunAlive(target, ledger, run.module_id));
       if (!locked.get(run.module_id)) runStatus = 'interrupted';
     }
     const error = run.error_json

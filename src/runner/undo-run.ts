@@ -13,7 +13,6 @@ import {
   type RunRow,
   startStep,
   updateRun,
-  withLock,
 } from '../ledger/index.ts';
 import { type UndoRecord, undoWrites } from '../primitives/index.ts';
 import { UNDO } from '../validation/api-contracts.ts';
@@ -24,7 +23,7 @@ import type { PeerAgreement } from './cluster-agreement.ts';
 import { agreementReport, throttleReport } from './cluster-report.ts';
 import { toErrorReport } from './error-report.ts';
 import { targetFingerprint } from './fingerprint.ts';
-import { moduleLockName } from './lock-state.ts';
+import { withModuleLock } from './module-lock.ts';
 import { operatorName } from './operator-name.ts';
 import { RUN_REPORT_VERSION, type RunReport, type StepReport, type TargetReport } from './report.ts';
 import type { RunEventListener } from './run-events.ts';
@@ -36,6 +35,8 @@ export interface UndoOptions {
   /** Put the before-images back even if the rows changed after the run. */
   readonly force?: boolean;
   readonly confirm: true | ((fingerprint: TargetReport) => boolean | Promise<boolean>);
+  /** How long the module's lease lives without renewal; see `RunOptions.leaseTtlMs`. */
+  readonly leaseTtlMs?: number;
   /** Pacing of a chunked undo, as for apply; its `replicas` are compared after the undo too. */
   readonly throttle?: ThrottleOptions;
   readonly onEvent?: RunEventListener;
@@ -74,7 +75,8 @@ export async function undo(target: Target, runId: string, options: UndoOptions):
   if (options.confirm !== true && !(await options.confirm(fingerprint))) {
     throw new UsageError('undo was not confirmed; nothing was changed');
   }
-  return withLock(target, moduleLockName(target, ledger.schema, run.module_id), async () => {
+  const lockOptions = options.leaseTtlMs !== undefined ? { leaseTtlMs: options.leaseTtlMs } : {};
+  return withModuleLock(target, ledger, run.module_id, lockOptions, async (lock) => {
     const runs = await listRuns(ledger, { moduleId: run.module_id });
     const chain = resumeChain(runs, run);
     const undone = runs.find(
@@ -99,6 +101,7 @@ export async function undo(target: Target, runId: string, options: UndoOptions):
       undoOf: run.id,
       connectionId: null,
     });
+    await lock.setRunId(undoRunId);
     const startedAt = new Date().toISOString();
     const onEvent = options.onEvent ?? (() => undefined);
     const warnings: string[] = [];

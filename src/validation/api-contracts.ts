@@ -44,6 +44,14 @@ export const DEFINE_RESTORE: CallContract = {
     "defineRestore({ id: '20261126-fix-emails', title: 'Put back e-mails', params: z.object({ … }), async run(r, p) { … } })",
 };
 
+/** `leaseTtlMs`: how long a module's lease outlives a run that died (src/ledger/lease.ts). */
+function leaseTtl() {
+  return z
+    .number({ error: 'a number of ms >= 1000' })
+    .min(1000, { error: 'a number of ms >= 1000' })
+    .optional();
+}
+
 const runOptionShape = {
   controlSchema: s.text('a schema name').optional(),
   workspaceSchema: s.text('a schema name').optional(),
@@ -51,6 +59,7 @@ const runOptionShape = {
   onEvent: s.fn('an event listener function').optional(),
   confirmManual: s.fn('a function (name, instructions) => Promise<boolean>').optional(),
   heartbeatMs: z.number({ error: 'a number of ms > 0' }).positive({ error: 'a number of ms > 0' }).optional(),
+  leaseTtlMs: leaseTtl(),
 };
 
 const seconds = () =>
@@ -129,6 +138,7 @@ export const UNDO: CallContract = {
       confirm: s.confirm,
       controlSchema: s.text('a schema name').optional(),
       force: z.boolean({ error: 'true or false' }).optional(),
+      leaseTtlMs: leaseTtl(),
       throttle: throttleOption,
       onEvent: s.fn('an event listener function').optional(),
     }),

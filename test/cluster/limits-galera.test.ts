@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnection } from 'mysql2/promise';
-import { apply, connect, isErrorNamed, type RunReport, undo } from 'rowback';
+import { apply, connect, isErrorNamed, type RunReport, status, undo } from 'rowback';
 import { adminQuery, type GaleraClusterHandle, startGaleraCluster } from 'rowback/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLimitsRig, DAMAGED, damagedIds, type LimitsRig, limitsModule } from './limits-support.ts';
@@ -234,13 +235,23 @@ describe('Galera: a node killed mid-chunk', () => {
       // The node written to dies with chunk 2 written but not committed.
       inTransaction: async (call) => void (call === 2 && (await node(0).kill())),
     });
-    const failed = await rig.box.apply(module, {}, others(0)).catch((e: unknown) => e);
+    // Its lease was taken through the node that dies, so its release cannot be written: through the
+    // other nodes it stays until it expires (docs/clusters.md), hence a short one.
+    const failed = await rig.box
+      .apply(module, {}, { ...others(0), leaseTtlMs: 3_000 })
+      .catch((e: unknown) => e);
     // The report can hardly be written to a dead node: the run ends failed, or with the connection's error.
     expect(failed instanceof Error || (failed as RunReport).status === 'failed').toBe(true);
     await cluster.waitUntilSynced();
     await using survivor = await connect(`${node(1).url}/${rig.box.schema}`);
     const committed = await damagedIds(survivor);
     expect(committed.length).toBe(DAMAGED - 25);
+    // Polls for the lease's expiry: status through the survivor says interrupted once it has passed.
+    const deadline = Date.now() + 60_000;
+    const lastRun = async () =>
+      (await status(survivor, { controlSchema: rig.box.controlSchema, moduleId: module.id }))[0]?.status;
+    while ((await lastRun()) === 'running' && Date.now() < deadline) await sleep(250);
+    expect(await lastRun()).toBe('interrupted');
     const resumed = await apply(
       survivor,
       module,

@@ -1,5 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { connect, ensureLedger, LEDGER_VERSION, LockError, lockName, quoteId, sql, withLock } from 'rowback';
+import {
+  connect,
+  ensureLedger,
+  insertRun,
+  LEDGER_VERSION,
+  LockError,
+  listRuns,
+  lockName,
+  quoteId,
+  sql,
+  withLock,
+} from 'rowback';
 import { describe, expect, inject, it } from 'vitest';
 
 const unique = (prefix: string) => `${prefix}_${randomBytes(4).toString('hex')}`;
@@ -19,7 +30,13 @@ describe('ledger', () => {
         SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${schema} ORDER BY TABLE_NAME`.execute(
         a.db,
       );
-      expect(tables.rows.map((r) => r.TABLE_NAME)).toEqual(['artifacts', 'runs', 'schema_version', 'steps']);
+      expect(tables.rows.map((r) => r.TABLE_NAME)).toEqual([
+        'artifacts',
+        'leases',
+        'runs',
+        'schema_version',
+        'steps',
+      ]);
       const withoutPk = await sql<{ TABLE_NAME: string }>`
         SELECT t.TABLE_NAME FROM information_schema.TABLES t
         LEFT JOIN information_schema.TABLE_CONSTRAINTS c
@@ -33,6 +50,46 @@ describe('ledger', () => {
     } finally {
       await sql.raw(`DROP DATABASE IF EXISTS ${quoteId(schema)}`).execute(a.db);
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('brings a version 1 ledger forward without losing its runs (the lease table, runs.workspace_schema)', async () => {
+    const schema = unique('rbt_ctl');
+    await using target = await connect(inject('mysqlUrl'));
+    try {
+      const ledger = await ensureLedger(target, schema);
+      await insertRun(ledger, {
+        moduleId: 'm',
+        mode: 'apply',
+        checksum: 'c'.repeat(64),
+        paramsJson: '{}',
+        operator: 'op',
+        clientHost: 'h',
+        targetFingerprint: '{}',
+        forced: false,
+        resumedFrom: null,
+        planRunId: null,
+        undoOf: null,
+        connectionId: null,
+      });
+      // What a ledger written by the previous release looks like.
+      await sql`DROP TABLE ${sql.id(schema, 'leases')}`.execute(target.db);
+      await sql`ALTER TABLE ${sql.id(schema, 'runs')} DROP COLUMN workspace_schema`.execute(target.db);
+      await sql`UPDATE ${sql.id(schema, 'schema_version')} SET version = 1`.execute(target.db);
+
+      const upgraded = await ensureLedger(target, schema);
+      const runs = await listRuns(upgraded);
+      expect(runs.map((r) => [r.module_id, r.status, r.workspace_schema])).toEqual([['m', 'running', null]]);
+      const leases = await sql<{ n: string }>`SELECT COUNT(*) AS n FROM ${sql.id(schema, 'leases')}`.execute(
+        target.db,
+      );
+      expect(Number(leases.rows[0]?.n)).toBe(0);
+      const version = await sql<{
+        version: number;
+      }>`SELECT version FROM ${sql.id(schema, 'schema_version')}`.execute(target.db);
+      expect(version.rows).toEqual([{ version: LEDGER_VERSION }]);
+    } finally {
+      await sql.raw(`DROP DATABASE IF EXISTS ${quoteId(schema)}`).execute(target.db);
     }
   });
 

@@ -9,6 +9,7 @@ import { EXIT, exitCodeFor } from '../exit-codes.ts';
 import {
   collectParams,
   controlSchemaOf,
+  leaseTtlOf,
   openTarget,
   type ParamFlags,
   paramsFor,
@@ -21,6 +22,7 @@ import { type ThrottleFlags, throttleOf } from '../throttle-flags.ts';
 export interface RunFlags extends TargetFlags, ParamFlags {
   readonly restores?: string;
   readonly workspace?: string;
+  readonly leaseTtl?: string;
   readonly json?: boolean;
   readonly quiet?: boolean;
 }
@@ -99,6 +101,7 @@ async function runCommand(id: string, flags: RunFlags, io: CliIo, runner: Runner
       checksum: loaded.checksum,
       onEvent: progress.onEvent,
       ...controlSchemaOf(flags, io),
+      ...leaseTtlOf(flags),
       ...(flags.workspace ? { workspaceSchema: flags.workspace } : {}),
     });
     progress.stop();

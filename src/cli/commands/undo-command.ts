@@ -4,7 +4,7 @@ import { renderReportMarkdown } from '../../runner/report-markdown.ts';
 import { undo } from '../../runner/undo-run.ts';
 import { ask, type CliIo, isInteractive, writeLine } from '../cli-io.ts';
 import { EXIT, exitCodeFor } from '../exit-codes.ts';
-import { controlSchemaOf, openTarget, type TargetFlags } from '../options.ts';
+import { controlSchemaOf, leaseTtlOf, openTarget, type TargetFlags } from '../options.ts';
 import { progressReporter } from '../progress-reporter.ts';
 import { type ThrottleFlags, throttleOf } from '../throttle-flags.ts';
 
@@ -12,7 +12,12 @@ import { type ThrottleFlags, throttleOf } from '../throttle-flags.ts';
 export async function undoCommand(
   runId: string,
   flags: TargetFlags &
-    ThrottleFlags & { readonly yes?: boolean; readonly force?: boolean; readonly json?: boolean },
+    ThrottleFlags & {
+      readonly yes?: boolean;
+      readonly force?: boolean;
+      readonly json?: boolean;
+      readonly leaseTtl?: string;
+    },
   io: CliIo,
 ): Promise<number> {
   if (!flags.yes && !isInteractive(io)) {
@@ -24,6 +29,7 @@ export async function undoCommand(
   try {
     const report = await undo(target, runId, {
       ...controlSchemaOf(flags, io),
+      ...leaseTtlOf(flags),
       throttle,
       onEvent: progress.onEvent,
       ...(flags.force ? { force: true } : {}),
