@@ -149,6 +149,31 @@ describe('runner', () => {
     expect(applied.status).toBe('failed');
     expect(applied.error).toMatchObject({ name: 'SizeLimitError' });
     expect(await box.checksum('wp_users')).toBe(before);
+
+    // The same writes and limit, chunked per user: each chunk commits on its own, so none is refused.
+    const chunked = moduleWith(async (r, backup, users) => {
+      await r.transaction(
+        'restore',
+        async (tx) => {
+          await tx.replaceRows('wp_users', { from: backup.table('wp_users'), scope: users });
+        },
+        { maxBytes: 1000, chunk: { scope: users, size: 25 } },
+      );
+    });
+    const chunkedPlan = await box.plan(chunked, {});
+    expect(chunkedPlan.status).toBe('done');
+    expect(chunkedPlan.warnings.join('\n')).not.toMatch(/size limit/);
+    const chunkedApply = await box.apply(chunked, {});
+    expect(chunkedApply.status, JSON.stringify(chunkedApply.error)).toBe('done');
+    expect(chunkedApply.transactions.find((t) => t.name === 'restore')).toMatchObject({
+      atomic: false,
+      chunks: 4,
+      chunksCommitted: 4,
+    });
+    const bad = await sql<{
+      n: string;
+    }>`SELECT COUNT(*) AS n FROM wp_users WHERE user_email LIKE 'bad%'`.execute(box.target.db);
+    expect(Number(bad.rows[0]!.n)).toBe(0);
   });
 
   it('refuses duplicate step names', async () => {
