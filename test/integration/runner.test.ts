@@ -176,6 +176,34 @@ describe('runner', () => {
     expect(Number(bad.rows[0]!.n)).toBe(0);
   });
 
+  it('refuses an apply whose where-only purge would delete rows that changed since the plan', async () => {
+    const restore = moduleWith(async (r) => {
+      await r.transaction('restore', async (tx) => {
+        await tx.purge('wp_users', { where: sql`ID = ${3}`, expect: { rows: 1 } });
+      });
+    });
+    try {
+      expect((await box.plan(restore, {})).status).toBe('done');
+      // The row the purge matches changes after the plan; its count (the gate) does not.
+      await box.load({ sql: "UPDATE wp_users SET display_name = 'changed after plan' WHERE ID = 3" });
+      const before = await box.checksum('wp_users');
+      const refused = await box.apply(restore, {});
+      expect(refused.status).toBe('failed');
+      expect(refused.error).toMatchObject({ name: 'DriftSincePlanError' });
+      expect(refused.error?.message).toMatch(/live rows of wp_users changed since plan run \d+/);
+      expect(await box.checksum('wp_users')).toBe(before);
+      // Planned again, the same apply goes through.
+      expect((await box.plan(restore, {})).status).toBe('done');
+      const applied = await box.apply(restore, {});
+      expect(applied.status, JSON.stringify(applied.error)).toBe('done');
+      expect((await box.rows('wp_users')).some((u) => Number(u.ID) === 3)).toBe(false);
+    } finally {
+      await box.load({
+        sql: `INSERT IGNORE INTO wp_users SELECT * FROM \`${backupSchema}\`.wp_users WHERE ID = 3`,
+      });
+    }
+  });
+
   it('refuses duplicate step names', async () => {
     const restore = moduleWith(async (r) => {
       await r.verify('damaged', sql`SELECT 1`, { expect: { rows: 1 } });
