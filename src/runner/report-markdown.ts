@@ -1,3 +1,4 @@
+import { committedWrites } from './committed-writes.ts';
 import { cell, shown, table } from './markdown.ts';
 import type { RunReport, StepReport } from './report.ts';
 
@@ -85,6 +86,7 @@ export function renderReportMarkdown(report: RunReport): string {
   if (report.warnings.length) out.push('## Warnings', '', ...report.warnings.map((w) => `- ${w}`), '');
   if (report.error) {
     out.push('## Error', '', `**${report.error.name}**: ${report.error.message}`, '');
+    if (report.mode === 'apply' && report.status === 'failed') out.push(committedWrites(report), '');
   }
   return `${out.join('\n').trimEnd()}\n`;
 }

@@ -217,6 +217,33 @@ describe('rowback CLI against a real server', () => {
     expect(applied.stdout).toMatch(/the scoped live rows of \S*wp_users\S* changed since plan run \d+/);
   });
 
+  it('a failed gate (exit 3) says what stayed committed: nothing before the transaction, the transaction after it', async () => {
+    // No damage: the scope gate (min 1) fails before any transaction.
+    await resetLiveData();
+    const early = await runCli(['apply', ID, ...common(), '--yes'], { env });
+    expect(early.code, early.stderr).toBe(3);
+    expect(early.stderr).toContain(
+      'rowback: Live data: no transaction was committed; nothing was written to live data.',
+    );
+    expect(early.stdout).toContain('Live data: no transaction was committed');
+    expect(await liveState()).toBe(pristine);
+
+    await damage();
+    await box.load({ sql: `DROP DATABASE IF EXISTS \`${box.controlSchema}\`` });
+    await writeFile(
+      moduleFile,
+      moduleSource("await r.verify('impossible', sql`SELECT 1 AS one`, { expect: { rows: 0 } });"),
+    );
+    const late = await runCli(['apply', ID, ...common(), '--yes', '--json'], { env });
+    expect(late.code, late.stderr).toBe(3);
+    const report = JSON.parse(late.stdout);
+    expect(late.stderr).toContain(
+      `rowback: Live data: committed before the failure and kept, by this run (${report.runId}): restore.`,
+    );
+    // It is true: the transaction's writes are in live data.
+    expect(await liveState()).toBe(pristine);
+  });
+
   it('stops at a manual step (exit 5) and completes with --resume', async () => {
     const first = await runCli(['apply', ID, ...common(), '--yes', '--param', 'manual=yes'], { env });
     expect(first.code, first.stderr).toBe(5);
