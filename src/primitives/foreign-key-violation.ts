@@ -26,35 +26,42 @@ export function foreignKeyViolation(
 ): unknown {
   const errno = (error as { errno?: unknown } | null)?.errno;
   if (errno !== PARENT_REFERENCED && errno !== PARENT_MISSING) return error;
-  const found = CONSTRAINT.exec(error instanceof Error ? error.message : String(error));
+  const serverMessage = error instanceof Error ? error.message : String(error);
+  const found = CONSTRAINT.exec(serverMessage);
   const unquote = (name: string | undefined) => name?.replaceAll('``', '`');
-  const child = unquote(found?.[2]) ?? 'a child table';
-  const parent = unquote(found?.[6]) ?? 'its parent table';
-  const constraint = unquote(found?.[3]) ?? 'a foreign key';
+  const child = unquote(found?.[2]);
+  const parent = unquote(found?.[6]);
+  const constraint = unquote(found?.[3]);
   const facts = {
     errno,
     table: write.table.toString(),
     foreignKey: constraint,
     child,
     parent,
-    serverMessage: error instanceof Error ? error.message : String(error),
+    serverMessage,
   };
+  // The server's message names the constraint on MySQL and MariaDB; if it ever does not, say it plainly.
+  const fk = constraint ? `foreign key ${constraint}` : 'a foreign key';
+  const [childRows, parentRows] = [
+    child ? `${child} rows` : 'child rows',
+    parent ? `${parent} rows` : 'parent rows',
+  ];
   if (errno === PARENT_MISSING) {
     return new ForeignKeyError(
-      `${write.label}: foreign key ${constraint} refused ${child} rows whose ${parent} rows are not there (errno 1452)`,
+      `${write.label}: ${fk} refused ${childRows} whose ${parentRows} are not there (errno 1452)`,
       {
         cause: error,
         facts,
-        hint: `the transaction is rolled back. ${ORDER}: call the write that puts back the ${parent} rows before the one that writes ${child}`,
+        hint: `the transaction is rolled back. ${ORDER}: call the write that puts back the ${parentRows} before the one that writes the ${childRows}`,
       },
     );
   }
   return new ForeignKeyError(
-    `${write.label}: foreign key ${constraint} refused to delete or change ${parent} rows that ${child} rows still reference (errno 1451)`,
+    `${write.label}: ${fk} refused to delete or change ${parentRows} that ${childRows} still reference (errno 1451)`,
     {
       cause: error,
       facts,
-      hint: `the transaction is rolled back. ${ORDER}: call the write that deletes or moves those ${child} rows before the one that writes ${parent}`,
+      hint: `the transaction is rolled back. ${ORDER}: call the write that deletes or moves those ${childRows} before the one that writes the ${parentRows}`,
     },
   );
 }

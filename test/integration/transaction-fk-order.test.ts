@@ -124,7 +124,7 @@ describe('foreign keys inside r.transaction: writes run in call order', () => {
       /replace-children shop_orders: foreign key fk_order_customer refused shop_orders rows whose shop_customers rows are not there \(errno 1452\)/,
     );
     expect(report.error?.message).toMatch(
-      /call the write that puts back the shop_customers rows before the one that writes shop_orders/,
+      /call the write that puts back the shop_customers rows before the one that writes the shop_orders rows/,
     );
     expect(await live()).toBe(before);
   });
