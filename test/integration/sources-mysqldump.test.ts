@@ -183,12 +183,11 @@ describe.skipIf(!binary)('fromMysqldump on bigger inputs (own ephemeral server)'
         `CREATE TABLE \`big\` (\`id\` int PRIMARY KEY, \`v\` varchar(200));\nINSERT INTO \`big\` VALUES ${rows.join(',')};\n`,
       );
       const limit = 4 << 20;
+      const { topology } = ws.context.target;
+      const group = { role: 'PRIMARY', state: 'ONLINE', singlePrimary: true, groupName: 'g', members: [] };
       const limited = {
         ...ws.context.target,
-        server: {
-          ...ws.context.target.server,
-          groupReplication: { active: true, transactionSizeLimit: limit },
-        },
+        topology: { ...topology, groupReplication: { ...group, transactionSizeLimit: limit } },
       };
       const loads = async () =>
         Number(
