@@ -150,14 +150,15 @@ describe('runner', () => {
     expect(applied.error).toMatchObject({ name: 'SizeLimitError' });
     expect(await box.checksum('wp_users')).toBe(before);
 
-    // The same writes and limit, chunked per user: each chunk commits on its own, so none is refused.
+    // The same writes and limit, chunked so each chunk (5 users, ~750 bytes) fits: each commits on its
+    // own, so none is refused.
     const chunked = moduleWith(async (r, backup, users) => {
       await r.transaction(
         'restore',
         async (tx) => {
           await tx.replaceRows('wp_users', { from: backup.table('wp_users'), scope: users });
         },
-        { maxBytes: 1000, chunk: { scope: users, size: 25 } },
+        { maxBytes: 1000, chunk: { scope: users, size: 5 } },
       );
     });
     const chunkedPlan = await box.plan(chunked, {});
@@ -167,8 +168,8 @@ describe('runner', () => {
     expect(chunkedApply.status, JSON.stringify(chunkedApply.error)).toBe('done');
     expect(chunkedApply.transactions.find((t) => t.name === 'restore')).toMatchObject({
       atomic: false,
-      chunks: 4,
-      chunksCommitted: 4,
+      chunks: 20,
+      chunksCommitted: 20,
     });
     const bad = await sql<{
       n: string;

@@ -123,7 +123,7 @@ describe('foreign keys inside r.transaction: writes run in call order', () => {
     expect(report.error?.message).toMatch(
       /replace-children shop_orders: foreign key fk_order_customer refused shop_orders rows whose shop_customers rows are not there \(errno 1452\)/,
     );
-    expect(report.error?.message).toMatch(
+    expect(report.error?.hint).toMatch(
       /call the write that puts back the shop_customers rows before the one that writes the shop_orders rows/,
     );
     expect(await live()).toBe(before);
@@ -137,7 +137,7 @@ describe('foreign keys inside r.transaction: writes run in call order', () => {
     expect(report.error?.message).toMatch(
       /purge shop_customers: 2 row\(s\) of \S*shop_orders\S* \(foreign key fk_order_customer, ON DELETE (RESTRICT|NO ACTION)\) reference rows of \S*shop_customers\S* this write deletes/,
     );
-    expect(report.error?.message).toMatch(
+    expect(report.error?.hint).toMatch(
       /in call order \(children first when rows are deleted\): call the write that deletes or moves those \S*shop_orders\S* rows before this one/,
     );
     expect(await live()).toBe(before);
