@@ -92,4 +92,12 @@ case "$HOOK_SCENARIO" in
       > "$OUT/s5-lag.out" 2>> "$LOG"
     cat "$OUT/s5-lag.out" >> "$LOG"
     grep '^== S5lag' "$OUT/s5-lag.out" | tee -a "$RES" >&2 ;;
+  S6)
+    # s6 back to the damaged + later state before every run (untimed), as the kit does for its peers;
+    # the check line after the last run says what rowback kept and overwrote.
+    BEFORE_EACH='s6_restore; $MS6 -e "DROP DATABASE IF EXISTS rb_bench_s6; DROP DATABASE IF EXISTS rb_bench_s6_ledger"'
+    lib_measure lib-binlog-revert S6 "$RB/s6-revert.ts" "\$MS6 -N -B < '$D/s6-rows-changed.sql'"
+    BEFORE_EACH=''
+    s6_check lib-binlog-revert S6
+    $MS6 -e "DROP DATABASE IF EXISTS rb_bench_s6; DROP DATABASE IF EXISTS rb_bench_s6_ledger" ;;
 esac

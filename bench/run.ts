@@ -54,6 +54,14 @@ const report = [
   '',
   ...lines.filter((l) => l.startsWith('==')).map((l) => `    ${l}`),
   '',
+  ...(lines.some((l) => l.startsWith('check '))
+    ? [
+        "## S6 correctness (the kit's check lines: later changes overwritten, damage left, cells ≠ truth)",
+        '',
+        ...lines.filter((l) => l.startsWith('check ')).map((l) => `    ${l}`),
+        '',
+      ]
+    : []),
   ...(failed.length
     ? [
         `**Failed rowback measurements, left out (see /tmp/bench-data/${args.scale}/peers.log):** ${failed.join(', ')}`,

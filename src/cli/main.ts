@@ -220,7 +220,8 @@ export function buildProgram(base: CliIo, setExit: (code: number) => void): Comm
     .option('--users <n>', 'users in the built site', '2000')
     .option('--seed <n>', 'seed of the built site', '20261120')
     .option('--strategy <name>', 'allowlist or replace', 'allowlist')
-    .addHelpText('after', '\nExample:\n  npm run demo   # = rowback demo')
+    .option('--source <name>', 'backup, or binlog: undo the import from the binary log, no backup', 'backup')
+    .addHelpText('after', '\nExample:\n  npm run demo   # = rowback demo\n  rowback demo --source binlog')
     .action((flags) => run(() => demoCommand(flags, io)));
 
   return program;

@@ -1,6 +1,16 @@
 import type { CliIo } from './cli-io.ts';
 import { writeLine } from './cli-io.ts';
 
+interface TelemetrySdk {
+  start(): void;
+  shutdown(): Promise<void>;
+}
+
+// A specifier the compiler does not resolve: the SDK is optional (npm leaves it out on a Node older than
+// its engines, e.g. the system Node 20 that runs `npm ci` before Node 24 is on PATH), and the typecheck
+// must not depend on whether it was installed.
+const SDK_PACKAGE: string = '@opentelemetry/sdk-node';
+
 /**
  * Starts the OpenTelemetry SDK when the environment asks for traces (`OTEL_TRACES_EXPORTER`, or an
  * `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT`), configured by the SDK itself from the standard OTEL_*
@@ -17,9 +27,11 @@ export async function startTelemetry(io: CliIo): Promise<() => Promise<void>> {
       ? exporter !== 'none'
       : Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT));
   if (!wanted) return async () => undefined;
-  let sdk: { start(): void; shutdown(): Promise<void> };
+  let sdk: TelemetrySdk;
   try {
-    const { NodeSDK } = await import('@opentelemetry/sdk-node');
+    const { NodeSDK } = (await import(SDK_PACKAGE)) as {
+      NodeSDK: new (config: { serviceName: string; instrumentations: [] }) => TelemetrySdk;
+    };
     // No auto-instrumentation: rowback's own spans (run, step, chunk, source read, gate) are the trace.
     sdk = new NodeSDK({ serviceName: env.OTEL_SERVICE_NAME ?? 'rowback', instrumentations: [] });
   } catch (cause) {

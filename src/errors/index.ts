@@ -1,4 +1,5 @@
 export { AlreadyAppliedError } from './already-applied-error.ts';
+export { BinlogSettingError, type BinlogSettingFacts } from './binlog-setting-error.ts';
 export { CertificationConflictError } from './certification-conflict-error.ts';
 export { ClusterAgreementError } from './cluster-agreement-error.ts';
 export { DriftSincePlanError } from './drift-since-plan-error.ts';
@@ -8,6 +9,7 @@ export { KeyConflictError } from './key-conflict-error.ts';
 export { LockError } from './lock-error.ts';
 export { ManualStepPendingError } from './manual-step-pending-error.ts';
 export { MemberNotWritableError } from './member-not-writable-error.ts';
+export { RevertConflictError } from './revert-conflict-error.ts';
 export {
   type ErrorFacts,
   isErrorNamed,

@@ -34,6 +34,13 @@ export {
   replaceChildrenSpec,
 } from './replace-children.ts';
 export { type ReplaceRowsWriteOptions, replaceRows, replaceRowsSpec } from './replace-rows.ts';
+export {
+  type RevertConflict,
+  type RevertConflictPolicy,
+  type RevertResult,
+  type RevertRowsWriteOptions,
+  revertRows,
+} from './revert-rows.ts';
 export { type HashKeys, type HashRowsOptions, hashRows, rowFingerprintSql } from './row-hash.ts';
 export {
   assertNoSchemaDrift,

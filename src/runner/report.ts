@@ -15,7 +15,7 @@ const errorReport = z.object({
 });
 
 const operationReport = z.object({
-  kind: z.enum(['purge', 'replaceRows', 'upsertColumns', 'replaceChildren', 'verify']),
+  kind: z.enum(['purge', 'replaceRows', 'upsertColumns', 'replaceChildren', 'revert', 'verify']),
   table: z.string(),
   name: z.string().nullable(),
   deleted: z.number(),

@@ -6,8 +6,10 @@ import type {
   PurgeWriteOptions,
   ReplaceChildrenWriteOptions,
   ReplaceRowsWriteOptions,
+  RevertConflictPolicy,
   Scope,
   UpsertColumnsWriteOptions,
+  WriteOptions,
 } from '../primitives/index.ts';
 import type { ExtractResult, Source } from '../sources/index.ts';
 
@@ -19,6 +21,8 @@ export interface Backup {
   readonly name: string;
   /** The workspace table holding the backup of `sourceTable` (throws for a table not extracted). */
   table(sourceTable: string): TableRef;
+  /** A binlog extract's changes of `sourceTable`: one row per key the window changed (see `fromBinlog`). */
+  changes(sourceTable: string): TableRef;
   readonly result: ExtractResult;
 }
 
@@ -77,6 +81,15 @@ export interface DiffOptions {
   readonly key?: readonly string[] | string;
 }
 
+/** Options of `tx.revert`. */
+export interface RevertOptions extends WriteOptions {
+  /** The `r.extract(…, fromBinlog(…))` result holding the table's before-images and changes. */
+  readonly from: Backup;
+  /** Keys to revert, named as the table's primary key columns. */
+  readonly scope: Scope;
+  readonly onConflict?: RevertConflictPolicy;
+}
+
 /**
  * The writes of one `r.transaction`: every one copies before-images first; all commit together (per
  * chunk when chunked). Each runs at once, in call order (docs/design.md): with a foreign
@@ -92,6 +105,12 @@ export interface TransactionContext {
   upsertColumns(table: string, options: UpsertColumnsWriteOptions): Promise<number>;
   /** Child rows of the scoped parents become exactly the backup's (backup primary keys kept). */
   replaceChildren(table: string, options: ReplaceChildrenWriteOptions & ProfileOptions): Promise<number>;
+  /**
+   * Three-way restore from a `fromBinlog` extract: scoped rows the window changed go back to their
+   * before-images where live still holds what the window wrote; rows changed again later are conflicts
+   * (`onConflict`, default `'fail'`).
+   */
+  revert(table: string, options: RevertOptions): Promise<number>;
   /** A check inside the transaction: in a plan it shows the post-state, before the rollback. */
   verify(name: string, check: Query | DiffSpec, options: VerifyOptions): Promise<number>;
   diff(table: string, backup: TableRef, options?: DiffOptions): DiffSpec;

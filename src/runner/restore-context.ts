@@ -14,7 +14,7 @@ import {
   type Workspace,
   workspaceTableName,
 } from '../primitives/index.ts';
-import type { ExtractedTable } from '../sources/index.ts';
+import { changesTableOf, type ExtractedTable } from '../sources/index.ts';
 import { inSpan } from '../telemetry/spans.ts';
 import {
   R_EXTRACT,
@@ -397,17 +397,19 @@ function backupFromDetail(name: string, detail: ExtractDetail): Backup {
   const qualified = new Map(
     detail.tables.map((t) => [`${t.sourceSchema}.${t.sourceTable}`, new TableRef(t.schema, t.name)]),
   );
+  const table = (sourceTable: string): TableRef => {
+    const found = tables.get(sourceTable) ?? qualified.get(sourceTable);
+    if (!found) {
+      throw new UsageError(`extract '${name}' has no table ${JSON.stringify(sourceTable)}`, {
+        hint: `it extracted: ${[...tables.keys()].join(', ') || 'nothing'}`,
+      });
+    }
+    return found;
+  };
   return Object.freeze({
     name,
-    table(sourceTable: string): TableRef {
-      const table = tables.get(sourceTable) ?? qualified.get(sourceTable);
-      if (!table) {
-        throw new UsageError(`extract '${name}' has no table ${JSON.stringify(sourceTable)}`, {
-          hint: `it extracted: ${[...tables.keys()].join(', ') || 'nothing'}`,
-        });
-      }
-      return table;
-    },
+    table,
+    changes: (sourceTable: string) => table(changesTableOf(sourceTable)),
     result: Object.freeze({
       tables: detail.tables.map((t) => ({ ...t, table: new TableRef(t.schema, t.name) })),
       provenance: detail.provenance,

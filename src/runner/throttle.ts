@@ -181,7 +181,8 @@ export class Throttle {
     const timeoutMs = (this.#options.timeoutSeconds ?? DEFAULTS.timeoutSeconds) * 1000;
     const started = performance.now();
     let reasons = await this.#reasons();
-    let first: readonly string[] = reasons;
+    // What made the run wait in the first place: the report keeps these for the pause.
+    const first: readonly string[] = reasons;
     while (reasons.length > 0) {
       const waitedMs = Math.round(performance.now() - started);
       this.#onPause({ step, reasons, waitedMs });
@@ -197,7 +198,6 @@ export class Throttle {
       }
       await sleep(this.#options.pollMs ?? DEFAULTS.pollMs);
       reasons = await this.#reasons();
-      if (first.length === 0) first = reasons;
     }
     const waitedMs = Math.round(performance.now() - started);
     if (first.length > 0) this.#pauses.push(Object.freeze({ before: step, reasons: first, waitedMs }));

@@ -15,6 +15,7 @@ import {
   replaceRows,
   replaceRowsSpec,
   requireColumn,
+  revertRows,
   type Scope,
   type UndoRecord,
   upsertColumns,
@@ -27,6 +28,7 @@ import {
   purgeContract,
   replaceChildrenContract,
   replaceRowsContract,
+  revertContract,
   TX_DIFF,
   TX_VERIFY,
   upsertColumnsContract,
@@ -61,7 +63,7 @@ export interface TransactionSettings {
   readonly sizeLimited: boolean;
 }
 
-type WriteKind = 'purge' | 'replaceRows' | 'upsertColumns' | 'replaceChildren';
+type WriteKind = 'purge' | 'replaceRows' | 'upsertColumns' | 'replaceChildren' | 'revert';
 
 interface WritePlan {
   readonly kind: WriteKind;
@@ -85,6 +87,7 @@ const TX_PURGE = purgeContract('tx.purge');
 const TX_REPLACE_ROWS = replaceRowsContract('tx.replaceRows');
 const TX_UPSERT_COLUMNS = upsertColumnsContract('tx.upsertColumns');
 const TX_REPLACE_CHILDREN = replaceChildrenContract('tx.replaceChildren');
+const TX_REVERT = revertContract('tx.revert');
 
 /** The `tx` a module's transaction body receives. */
 export function createTransactionContext(
@@ -269,6 +272,23 @@ export function createTransactionContext(
           gate: gateOf(rest.expect),
           spec: replaceChildrenSpec(ctx, table, resolved),
           perform: () => replaceChildren(ctx, table, resolved),
+        });
+      }),
+    revert: (table, options) =>
+      checkThen(TX_REVERT, { table, options }, () => {
+        const { from, ...rest } = options;
+        const scope = settings.resolveScope(rest.scope);
+        const before = from.table(table);
+        return write({
+          kind: 'revert',
+          table,
+          scope,
+          on: undefined,
+          from: before,
+          allowList: null,
+          gate: gateOf(rest.expect),
+          spec: { table: live(table), from: before, scope, options: rest },
+          perform: () => revertRows(ctx, table, { ...rest, scope, before, changes: from.changes(table) }),
         });
       }),
     verify: (name: string, check: Query | DiffSpec, options) =>

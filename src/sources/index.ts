@@ -1,3 +1,8 @@
+export { currentBinlogPosition } from './binlog/binlog-position.ts';
+export type { TransactionFilter } from './binlog/binlog-scan.ts';
+export { type BinlogSourceOptions, fromBinlog } from './binlog/binlog-source.ts';
+export type { BinlogPoint, BinlogWindow } from './binlog/binlog-window.ts';
+export { CHANGE_COLUMNS, changesTableOf } from './binlog/changes-table.ts';
 export type { DumpInput } from './byte-input.ts';
 export type { LoadMethod } from './load-session.ts';
 export { fromMysqldump, type MysqldumpOptions } from './mysqldump-source.ts';

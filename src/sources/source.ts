@@ -46,7 +46,7 @@ export interface ExtractResult {
  * (a failed table is dropped), and never writes anywhere else. Bad input throws `SourceError`.
  */
 export interface Source {
-  readonly kind: 'schema' | 'server' | 'mysqldump' | 'mysqlsh';
+  readonly kind: 'schema' | 'server' | 'mysqldump' | 'mysqlsh' | 'binlog';
   /** Human description without secrets, e.g. `mysqldump /backups/wp.sql.gz`. */
   readonly description: string;
   extract(context: ExtractContext): Promise<ExtractResult>;

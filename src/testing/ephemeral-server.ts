@@ -29,6 +29,11 @@ export interface EphemeralServerOptions {
    * as root the folder is also handed to `nobody` (the server, as root, still reads everything).
    */
   readonly openToAllUsers?: boolean;
+  /**
+   * Write a binary log (`log-bin` in the server's folder, `binlog_format=ROW`, `binlog_row_image=FULL`,
+   * `server_id=1`) instead of the default `--skip-log-bin`: for tests of the binlog source.
+   */
+  readonly binaryLog?: boolean;
 }
 
 /** A private server started by this process: besides the common handle, what fault tests need. */
@@ -61,6 +66,7 @@ export async function startEphemeralServer(
   };
   try {
     await mkdir(paths.tmpdir);
+    if (options.binaryLog) await mkdir(join(base, 'binlog'));
     await initializeDataDir(binary, paths.datadir, paths.tmpdir);
   } catch (cause) {
     await rm(base, { recursive: true, force: true });
@@ -84,7 +90,14 @@ export async function startEphemeralServer(
     `--tmpdir=${paths.tmpdir}`,
     `--port=${port}`,
     '--bind-address=127.0.0.1',
-    '--skip-log-bin',
+    ...(options.binaryLog
+      ? [
+          `--log-bin=${join(base, 'binlog', 'binlog')}`,
+          '--server-id=1',
+          '--binlog-format=ROW',
+          '--binlog-row-image=FULL',
+        ]
+      : ['--skip-log-bin']),
     '--character-set-server=utf8mb4',
     '--collation-server=utf8mb4_unicode_ci',
     '--innodb-buffer-pool-size=256M',

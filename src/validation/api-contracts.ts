@@ -372,6 +372,31 @@ export function replaceRowsContract(call: string): CallContract {
   };
 }
 
+export function revertContract(call: string): CallContract {
+  return {
+    call: `${call}(table, options)`,
+    args: z.object({
+      table: s.tableOrRef,
+      options: optionsOf('an options object { from, scope, onConflict? }', {
+        ...s.writeOptions,
+        from: z.custom(
+          (v) =>
+            typeof v === 'object' &&
+            v !== null &&
+            typeof (v as { table?: unknown }).table === 'function' &&
+            typeof (v as { changes?: unknown }).changes === 'function',
+          { error: 'the result of r.extract(name, fromBinlog({ … })), not one of its tables' },
+        ),
+        scope: s.scope,
+        onConflict: z
+          .enum(['fail', 'skip', 'overwrite'], { error: "'fail', 'skip' or 'overwrite'" })
+          .optional(),
+      }),
+    }),
+    example: `${call}('wp_users', { from: log, scope: users, onConflict: 'fail' })`,
+  };
+}
+
 export function upsertColumnsContract(call: string): CallContract {
   return {
     call: `${call}(table, options)`,

@@ -1,5 +1,5 @@
 import { createConnection } from 'mysql2/promise';
-import { apply, connect, isErrorNamed, undo } from 'rowback';
+import { apply, connect, isErrorNamed, readClusterTopology, undo } from 'rowback';
 import { adminQuery, type ReplicaPairHandle, startReplicaPair } from 'rowback/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLimitsRig, damagedIds, type LimitsRig, limitsModule } from './limits-support.ts';
@@ -40,6 +40,16 @@ async function divergeReplica(statement: string): Promise<void> {
 const schemaExists = async (port: number, schema: string) =>
   (await adminQuery(port, `SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '${schema}'`))
     .length > 0;
+
+describe('topology of the pair', () => {
+  it('the primary reports its replica (SHOW SLAVE HOSTS), and the replica its source', async () => {
+    const primary = await readClusterTopology(rig.box.target.db, 'mariadb');
+    expect(primary.replicas.map((r) => r.port)).toEqual([pair.replica.port]);
+    expect(primary).toMatchObject({ readOnly: false, galera: null, groupReplication: null, source: null });
+    await using replica = await connect(pair.replica.url);
+    expect(replica.topology).toMatchObject({ readOnly: true, source: { port: pair.primary.port } });
+  });
+});
 
 describe('a replica as the target', () => {
   it('is refused before anything is written, naming the primary it replicates from', async () => {

@@ -2,12 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildIncident, type IncidentPhase, MIN_USERS } from '../../demo/index.ts';
-import { UsageError } from '../../errors/index.ts';
+import { sql } from 'kysely';
+import { buildIncident, type IncidentPhase, MIN_USERS, planIncident } from '../../demo/index.ts';
+import { BinlogSettingError, UsageError } from '../../errors/index.ts';
 import { loadModule } from '../../runner/module-loader.ts';
 import { renderRunbook } from '../../runner/render-runbook.ts';
 import type { RunReport } from '../../runner/report.ts';
 import { renderReportMarkdown } from '../../runner/report-markdown.ts';
+import { currentBinlogPosition } from '../../sources/index.ts';
 import {
   createSandbox,
   defaultProviderEnvironment,
@@ -17,10 +19,13 @@ import {
 } from '../../testing/index.ts';
 import { type CliIo, writeLine } from '../cli-io.ts';
 import { EXIT, exitCodeFor } from '../exit-codes.ts';
-import { checkGroundTruth, readUserRows } from './demo-ground-truth.ts';
+import { checkBinlogGroundTruth } from './demo-binlog-truth.ts';
+import { checkGroundTruth, readUserRows, type UserRows } from './demo-ground-truth.ts';
 import { APPLY_GUIDE, groundTruth, INTRO, PLAN_GUIDE, RUNBOOK_GUIDE } from './demo-narration.ts';
 
 export const DEMO_MODULE = '20261126-wpca-uid-collision';
+/** `--source binlog`: the same incident undone from the binary log, with no backup. */
+export const DEMO_BINLOG_MODULE = '20261204-wpca-uid-collision-binlog';
 /** Next to src/ and dist/ alike: `<package>/restores`. */
 const RESTORES = fileURLToPath(new URL('../../../restores', import.meta.url));
 
@@ -28,6 +33,8 @@ export interface DemoFlags {
   readonly users?: string;
   readonly seed?: string;
   readonly strategy?: string;
+  /** `backup` (default): restore from the backup; `binlog`: revert the import from the binary log. */
+  readonly source?: string;
 }
 
 const PHASE_TEXT: Readonly<Record<IncidentPhase, string>> = {
@@ -49,6 +56,10 @@ export async function demoCommand(flags: DemoFlags, io: CliIo): Promise<number> 
   const strategy = flags.strategy ?? 'allowlist';
   if (strategy !== 'allowlist' && strategy !== 'replace') {
     throw new UsageError(`--strategy must be allowlist or replace, got ${JSON.stringify(strategy)}`);
+  }
+  const source = flags.source ?? 'backup';
+  if (source !== 'backup' && source !== 'binlog') {
+    throw new UsageError(`--source must be backup or binlog, got ${JSON.stringify(source)}`);
   }
   const out = (text = '') => writeLine(io.stdout, text);
   const started = performance.now();
@@ -83,28 +94,48 @@ export async function demoCommand(flags: DemoFlags, io: CliIo): Promise<number> 
       '[1/6] Starting a MySQL server (provider chain: ROWBACK_TEST_DATABASE_URL, a container runtime, or a local mysqld/mariadbd)…',
     );
     let t = performance.now();
-    starting = startMysql({ environment: { ...defaultProviderEnvironment, env: io.env } });
+    starting = startMysql({
+      environment: { ...defaultProviderEnvironment, env: io.env },
+      binaryLog: source === 'binlog',
+    });
     server = await starting;
     out(`      ${server.flavour} ${server.version} (${server.provider}) in ${seconds(t)} s`);
     box = await createSandbox(server, { prefix: 'rbdemo' });
+    if (source === 'binlog') await requireRowBinlog(box);
     workDir = await mkdtemp(join(tmpdir(), 'rowback-demo-'));
 
     out(`[2/6] Building the incident: ${users} users, seed ${seed}, in schema ${box.schema}…`);
     t = performance.now();
+    const sandbox = box;
+    const marks: { start?: string; stop?: string; pre?: UserRows; post?: UserRows } = {};
     const incident = await buildIncident(box.target, {
       users,
       seed,
       workDir,
-      onPhase: (phase) => out(`      ${seconds(t).padStart(5)} s  ${PHASE_TEXT[phase]}`),
+      onPhase: async (phase) => {
+        out(`      ${seconds(t).padStart(5)} s  ${PHASE_TEXT[phase]}`);
+        if (source !== 'binlog' || (phase !== 'after-backup' && phase !== 'import')) return;
+        // The window of the bad import, and the users' rows around it for the ground truth.
+        const at = await currentBinlogPosition(sandbox.target);
+        const rows = await readUserRows(sandbox, collidedOf(seed, users));
+        if (phase === 'after-backup') Object.assign(marks, { start: `${at.file}:${at.position}`, pre: rows });
+        else Object.assign(marks, { stop: `${at.file}:${at.position}`, post: rows });
+      },
     });
     out();
     out(groundTruth(incident, seconds(t)));
     out();
 
-    const { restore, checksum } = await loadModule(RESTORES, DEMO_MODULE);
-    const params = { backup: incident.backupFile, importBatch: incident.importBatch, strategy };
+    const moduleId = source === 'binlog' ? DEMO_BINLOG_MODULE : DEMO_MODULE;
+    const { restore, checksum } = await loadModule(RESTORES, moduleId);
+    const params =
+      source === 'binlog'
+        ? { start: marks.start, stop: marks.stop, importBatch: incident.importBatch }
+        : { backup: incident.backupFile, importBatch: incident.importBatch, strategy };
     out(
-      `[3/6] rowback plan ${DEMO_MODULE} --param backup=${incident.backupFile} --param importBatch=${incident.importBatch} --param strategy=${strategy}`,
+      `[3/6] rowback plan ${moduleId} ${Object.entries(params)
+        .map(([k, v]) => `--param ${k}=${v}`)
+        .join(' ')}`,
     );
     out();
     out(PLAN_GUIDE);
@@ -113,7 +144,7 @@ export async function demoCommand(flags: DemoFlags, io: CliIo): Promise<number> 
     out(renderReportMarkdown(planned));
     if (planned.status !== 'done') return failed('plan', planned, io);
 
-    out(`[4/6] rowback apply ${DEMO_MODULE} (same params)`);
+    out(`[4/6] rowback apply ${moduleId} (same params)`);
     out();
     out(APPLY_GUIDE);
     out();
@@ -123,9 +154,17 @@ export async function demoCommand(flags: DemoFlags, io: CliIo): Promise<number> 
     if (applied.status !== 'done') return failed('apply', applied, io);
 
     out('[5/6] Checking the live data against the ground truth the incident builder recorded:');
-    const check = await checkGroundTruth(box, incident, strategy, before);
+    const check =
+      source === 'binlog'
+        ? await checkBinlogGroundTruth(
+            box,
+            incident,
+            { pre: marks.pre!, post: marks.post!, final: before },
+            before,
+          )
+        : await checkGroundTruth(box, incident, strategy, before);
     for (const line of check.lines) out(`      ${line}`);
-    out(`      ${finalChecks(planned, applied)}`);
+    if (source === 'backup') out(`      ${finalChecks(planned, applied)}`);
     out(
       check.ok
         ? 'The restore matched the ground truth.'
@@ -165,4 +204,25 @@ function integerAtLeast(text: string, flag: string, min: number): number {
   if (!Number.isInteger(n) || n < min)
     throw new UsageError(`${flag} must be an integer ≥ ${min}, got ${JSON.stringify(text)}`);
   return n;
+}
+
+/** The users the incident will collide: known from the plan before the build runs. */
+function collidedOf(seed: number, users: number): readonly number[] {
+  return planIncident({ users, seed }).collidedUserIds;
+}
+
+/** `--source binlog` needs a server that logs rows: the provider chain may have given another. */
+async function requireRowBinlog(box: Sandbox): Promise<void> {
+  const { rows } = await sql<{ on_: number; format: string; image: string }>`
+    SELECT @@log_bin AS on_, @@binlog_format AS format, @@binlog_row_image AS image`.execute(box.target.db);
+  const row = rows[0];
+  if (Number(row?.on_) !== 1 || row?.format !== 'ROW' || row?.image !== 'FULL') {
+    throw new BinlogSettingError({
+      setting: 'log_bin / binlog_format / binlog_row_image',
+      expected: 'ON / ROW / FULL',
+      found: `${Number(row?.on_) === 1 ? 'ON' : 'OFF'} / ${row?.format} / ${row?.image}`,
+      what: "rowback demo --source binlog reverts the import from the demo server's binary log",
+      fix: 'let the demo start its private mariadbd/mysqld (unset ROWBACK_TEST_DATABASE_URL), or give it a server with log-bin, binlog_format=ROW, binlog_row_image=FULL',
+    });
+  }
 }
