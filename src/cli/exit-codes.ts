@@ -18,7 +18,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   0  ok
   1  error (the message says what failed and what to do)
   2  usage: bad arguments, params, URL or module
-  3  a gate failed: an expected count did not hold; nothing was written to live data
+  3  a gate failed: an expected count did not hold. The failing step's transaction is rolled back;
+     transactions committed before it stay (the output says which: "Live data: …")
   4  lock held: another run of this module is in progress
   5  awaiting a manual step: do it, then run again with --resume
   6  already applied: undo it first, or pass --force

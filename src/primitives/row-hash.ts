@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { quoteId, type TableRef } from '../db/index.ts';
 import { joinOn } from './sql-fragments.ts';
 import { readTableMetadata } from './table-metadata.ts';
@@ -17,6 +17,8 @@ export interface HashRowsOptions {
    * (InnoDB refuses a snapshot read of those), and to hold the rows hashed.
    */
   readonly locking?: boolean;
+  /** Only the rows matching this condition, on the row as `t` (a purge's `where`). */
+  readonly where?: RawBuilder<unknown>;
 }
 
 /**
@@ -53,8 +55,13 @@ export async function hashRows(
   // 64 bits of each row's MD5, XOR-ed, plus the row count.
   const text = `SELECT COUNT(*) AS n,
       COALESCE(BIT_XOR(CAST(CONV(SUBSTRING(${rowFingerprintSql('t', columns)}, 1, 16), 16, 10) AS UNSIGNED)), 0) AS h
-    FROM ${table.qualified} AS ${quoteId('t')}${join}${options.locking ? ' LOCK IN SHARE MODE' : ''}`;
-  const result = await sql.raw<{ n: string | number; h: string | number }>(text).execute(db);
+    FROM ${table.qualified} AS ${quoteId('t')}${join}`;
+  const where = options.where ? sql` WHERE (${options.where})` : sql``;
+  const locking = sql.raw(options.locking ? ' LOCK IN SHARE MODE' : '');
+  const result = await sql<{
+    n: string | number;
+    h: string | number;
+  }>`${sql.raw(text)}${where}${locking}`.execute(db);
   const row = result.rows[0]!;
   return `${row.n}:${BigInt(row.h).toString(16).padStart(16, '0')}`;
 }

@@ -2,6 +2,7 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { quoteId, type TableRef } from '../db/index.ts';
 import { ForeignKeyError, KeyConflictError, UsageError } from '../errors/index.ts';
 import { type CountExpectation, checkGate } from './expectation.ts';
+import { foreignKeyViolation } from './foreign-key-violation.ts';
 import { childForeignKeys, type ForeignKey, parentsFirst, readForeignKeys } from './foreign-keys.ts';
 import { hashRows } from './row-hash.ts';
 import { setSqlMode, useRestoreSqlMode } from './session-mode.ts';
@@ -153,9 +154,24 @@ export async function applyWrites(
     const foreignKeys = await readForeignKeys(ctx.tx, tables);
     const byTable = (t: TableRef) => prepared.find((p) => p.spec.table === t)!;
     const order = parentsFirst(tables, foreignKeys);
-    for (const table of [...order].reverse()) await deletePhase(ctx, byTable(table), foreignKeys);
-    for (const table of order) await updatePhase(ctx, byTable(table));
-    for (const table of order) await insertPhase(ctx, byTable(table));
+    // A write that meets a foreign key the order above cannot satisfy (the other table is written by
+    // another call, as every tx.* write is) gets an error that names the order to call them in.
+    const guarded = (p: Prepared, phase: () => Promise<void>) =>
+      phase().catch((error: unknown) => {
+        throw foreignKeyViolation(error, { label: p.label, table: p.spec.table });
+      });
+    for (const table of [...order].reverse()) {
+      const p = byTable(table);
+      await guarded(p, () => deletePhase(ctx, p, foreignKeys));
+    }
+    for (const table of order) {
+      const p = byTable(table);
+      await guarded(p, () => updatePhase(ctx, p));
+    }
+    for (const table of order) {
+      const p = byTable(table);
+      await guarded(p, () => insertPhase(ctx, p));
+    }
 
     const results: WriteResult[] = [];
     for (const p of prepared) results.push(await finish(ctx, p));
@@ -430,8 +446,8 @@ async function checkCascade(ctx: WriteContext, p: Prepared, fk: ForeignKey): Pro
   }
   throw new ForeignKeyError(`${p.label}: ${what}, outside the scope`, {
     hint: cascades
-      ? 'nothing was written; include those rows in the same transaction (a write on that table runs first), or pass { allowCascade: true } to let the cascade change them (undo will not restore them)'
-      : 'nothing was written; the foreign key forbids the delete. Include those rows in the same transaction, or leave these parents out of the scope',
+      ? `nothing was written; inside r.transaction each tx.* write runs at once, in call order (children first when rows are deleted): call the write that deletes or moves those ${fk.child} rows before this one, or pass { allowCascade: true } to let the cascade change them (undo will not restore them)`
+      : `nothing was written; the foreign key forbids the delete. Inside r.transaction each tx.* write runs at once, in call order (children first when rows are deleted): call the write that deletes or moves those ${fk.child} rows before this one, or leave these parents out of the scope`,
     facts: {
       table: p.spec.table.toString(),
       child: fk.child.toString(),

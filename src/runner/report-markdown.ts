@@ -1,3 +1,4 @@
+import { committedWrites } from './committed-writes.ts';
 import { cell, shown, table } from './markdown.ts';
 import type { RunReport, StepReport } from './report.ts';
 import { clusterSections } from './report-markdown-cluster.ts';
@@ -88,6 +89,7 @@ export function renderReportMarkdown(report: RunReport): string {
   if (report.error) {
     out.push('## Error', '', `**${report.error.name}**: ${report.error.message}`, '');
     if (report.error.hint) out.push(`What to do: ${report.error.hint}`, '');
+    if (report.mode === 'apply' && report.status === 'failed') out.push(committedWrites(report), '');
   }
   return `${out.join('\n').trimEnd()}\n`;
 }

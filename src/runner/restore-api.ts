@@ -90,7 +90,12 @@ export interface RevertOptions extends WriteOptions {
   readonly onConflict?: RevertConflictPolicy;
 }
 
-/** The writes of one transaction: every one copies before-images first; all commit together. */
+/**
+ * The writes of one `r.transaction`: every one copies before-images first; all commit together (per
+ * chunk when chunked). Each runs at once, in call order (docs/design.md): with a foreign
+ * key between tables, put rows back parents first and delete children first; a wrong order is refused
+ * with a `ForeignKeyError` naming the order, and the transaction rolls back.
+ */
 export interface TransactionContext {
   /** Deletes dependent rows (by `where` or `scope`); `expect` is required: a purge is never blind. */
   purge(table: string, options: PurgeWriteOptions): Promise<number>;

@@ -116,9 +116,17 @@ export function createTransactionContext(
     // and reports the size); an apply only what it checks — the hash when a plan recorded one, the size
     // when a limit applies.
     const plannedHash = settings.planned?.scopeHashes.get(`${settings.hashStep}/${plan.kind}/${plan.table}`);
+    // A purge by `where` alone has no scope: the rows its condition matches are what it would delete.
+    const whereOnly = !scope && plan.kind === 'purge' && plan.where ? plan.where : undefined;
+    const hashed = scope || whereOnly;
     const scopeHash =
-      scope && (execution.mode === 'plan' || plannedHash)
-        ? await hashRows(ctx.tx, liveTable, { table: scope.table, columns: scope.key, ...(on ? { on } : {}) })
+      hashed && (execution.mode === 'plan' || plannedHash)
+        ? await hashRows(
+            ctx.tx,
+            liveTable,
+            scope ? { table: scope.table, columns: scope.key, ...(on ? { on } : {}) } : undefined,
+            whereOnly ? { where: whereOnly } : {},
+          )
         : null;
     if (execution.mode === 'apply' && scopeHash && plannedHash && plannedHash !== scopeHash) {
       throw new DriftSincePlanError(

@@ -33,7 +33,7 @@ export const defaultProviderEnvironment: ProviderEnvironment = {
   serverBinary: () => findServerBinary(),
 };
 
-/** The provider chain of DESIGN.md: existing server URL → container runtime → local binary → error. */
+/** The provider chain (docs/design.md): existing server URL → container runtime → local binary → error. */
 export async function chooseProvider(environment: ProviderEnvironment): Promise<ProviderChoice> {
   const url = environment.env.ROWBACK_TEST_DATABASE_URL;
   if (url) return { kind: 'url', url };

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { formatConnectionUrl, parseConnectionUrl, runReportSchema, sql } from 'rowback';
 import { createSandbox, type Sandbox } from 'rowback/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
 import { REPO_ROOT, runCli, startCli } from '../support/run-cli.ts';
 
 const ID = '20261126-cli-test';
@@ -95,6 +97,39 @@ async function liveState(): Promise<string> {
   return `${await box.checksum('wp_users')}/${await box.checksum('wp_usermeta')}`;
 }
 
+/** Names of the tables in a schema (none when it does not exist). */
+async function tablesIn(schema: string): Promise<string[]> {
+  const r = await sql<{ TABLE_NAME: string }>`
+    SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${schema} ORDER BY TABLE_NAME`.execute(
+    box.target.db,
+  );
+  return r.rows.map((row) => row.TABLE_NAME);
+}
+
+/**
+ * `rowback apply` in-process on a terminal (stdin and stderr are TTYs, as for an operator), typing
+ * `answer` at the confirmation prompt once it is shown.
+ */
+async function applyOnTerminal(answer: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdin = Object.assign(new PassThrough(), { isTTY: true });
+  const stderr = Object.assign(new PassThrough(), { isTTY: true });
+  const stdout = new PassThrough();
+  const text = { out: '', err: '' };
+  let typed = false;
+  stdout.on('data', (d: Buffer) => {
+    text.out += d.toString();
+  });
+  stderr.on('data', (d: Buffer) => {
+    text.err += d.toString();
+    if (!typed && /Type the schema name \(\S+\) to confirm: /.test(text.err)) {
+      typed = true;
+      stdin.write(`${answer}\r`);
+    }
+  });
+  const code = await main(['apply', ID, ...common()], { stdin, stdout, stderr, env, cwd: REPO_ROOT });
+  return { code, stdout: text.out, stderr: text.err };
+}
+
 describe('rowback CLI against a real server', () => {
   let pristine: string;
   beforeEach(async () => {
@@ -174,9 +209,39 @@ describe('rowback CLI against a real server', () => {
     await writeFile(moduleFile, moduleSource('// a reviewed change'));
     await box.load({ sql: "UPDATE wp_users SET display_name = 'changed after plan' WHERE ID = 13" });
     const applied = await runCli(['apply', ID, ...common(), '--yes'], { env });
-    expect(applied.stderr).toMatch(/changed since plan run/);
+    // The warning names the module and both checksums; the drift error (exit 7) names the table.
+    expect(applied.stderr).toMatch(
+      new RegExp(`module ${ID} changed since plan run \\d+ \\(checksum [0-9a-f]{12} → [0-9a-f]{12}\\)`),
+    );
     expect(applied.code).toBe(7);
-    expect(applied.stdout).toMatch(/changed since plan run \d+/);
+    expect(applied.stdout).toMatch(/the scoped live rows of \S*wp_users\S* changed since plan run \d+/);
+  });
+
+  it('a failed gate (exit 3) says what stayed committed: nothing before the transaction, the transaction after it', async () => {
+    // No damage: the scope gate (min 1) fails before any transaction.
+    await resetLiveData();
+    const early = await runCli(['apply', ID, ...common(), '--yes'], { env });
+    expect(early.code, early.stderr).toBe(3);
+    expect(early.stderr).toContain(
+      'rowback: Live data: no transaction was committed; nothing was written to live data.',
+    );
+    expect(early.stdout).toContain('Live data: no transaction was committed');
+    expect(await liveState()).toBe(pristine);
+
+    await damage();
+    await box.load({ sql: `DROP DATABASE IF EXISTS \`${box.controlSchema}\`` });
+    await writeFile(
+      moduleFile,
+      moduleSource("await r.verify('impossible', sql`SELECT 1 AS one`, { expect: { rows: 0 } });"),
+    );
+    const late = await runCli(['apply', ID, ...common(), '--yes', '--json'], { env });
+    expect(late.code, late.stderr).toBe(3);
+    const report = JSON.parse(late.stdout);
+    expect(late.stderr).toContain(
+      `rowback: Live data: committed before the failure and kept, by this run (${report.runId}): restore.`,
+    );
+    // It is true: the transaction's writes are in live data.
+    expect(await liveState()).toBe(pristine);
   });
 
   it('stops at a manual step (exit 5) and completes with --resume', async () => {
@@ -229,6 +294,142 @@ describe('rowback CLI against a real server', () => {
     );
     expect(left.rows.map((r) => r.TABLE_NAME)).toEqual(['operator_notes']);
     expect(result.kept.some((k: { reason: string }) => /still holds 1 table/.test(k.reason))).toBe(true);
+  });
+
+  it('keeps artifacts for the retention days (30): gc drops nothing before they expire, all of them after', async () => {
+    await writeFile(moduleFile, moduleSource().replace('retention: { days: 0 }', 'retention: { days: 30 }'));
+    expect((await runCli(['apply', ID, ...common(), '--yes'], { env })).code).toBe(0);
+    const artifacts = sql.id(box.controlSchema, 'artifacts');
+    const lifetimes = await sql<{ seconds: string; n: string }>`
+      SELECT TIMESTAMPDIFF(SECOND, created_at, expires_at) AS seconds, COUNT(*) AS n FROM ${artifacts}
+      GROUP BY seconds`.execute(box.target.db);
+    expect(lifetimes.rows.map((r) => Number(r.seconds))).toEqual([30 * 86_400]);
+    const made = await tablesIn(box.workspaceSchema);
+    expect(made.length).toBeGreaterThan(3);
+    const early = await runCli(['gc', '--control-schema', box.controlSchema, '--json'], { env });
+    expect(early.code, early.stderr).toBe(0);
+    expect(JSON.parse(early.stdout)).toMatchObject({ expired: [], dropped: [] });
+    expect(await tablesIn(box.workspaceSchema)).toEqual(made);
+    // 30 days later (the ledger's clock moved instead of the server's):
+    await box.load({
+      sql: `UPDATE \`${box.controlSchema}\`.artifacts SET expires_at = expires_at - INTERVAL 30 DAY, created_at = created_at - INTERVAL 30 DAY`,
+    });
+    const late = await runCli(['gc', '--control-schema', box.controlSchema, '--json'], { env });
+    expect(late.code, late.stderr).toBe(0);
+    expect(
+      JSON.parse(late.stdout)
+        .dropped.map((d: { table: string | null }) => d.table)
+        .filter((t: string | null) => t !== null)
+        .sort(),
+    ).toEqual(expect.arrayContaining(made));
+    expect(await tablesIn(box.workspaceSchema)).toEqual([]);
+  });
+
+  it("shows sample row diffs, field by field, in the plan's drift profile", async () => {
+    const planned = await runCli(['plan', ID, ...common(), '--json'], { env });
+    expect(planned.code, planned.stderr).toBe(0);
+    const profile = runReportSchema
+      .parse(JSON.parse(planned.stdout))
+      .driftProfiles.find((p) => p.table === 'wp_users');
+    expect(profile?.differingRows).toBe(40);
+    // Five samples, each a damaged user (ID % 10 = 3) with exactly its damaged field, live and backup.
+    expect(profile?.samples).toHaveLength(5);
+    for (const sample of profile!.samples) {
+      const id = Number(sample.key.ID);
+      expect(id % 10, JSON.stringify(sample)).toBe(3);
+      expect(sample).toEqual({
+        key: { ID: sample.key.ID },
+        status: 'changed',
+        fields: [
+          {
+            column: 'user_email',
+            live: `wrong${id}@evil.example`,
+            backup: `user${id}@example.org`,
+            textDiff: null,
+          },
+        ],
+      });
+    }
+    const markdown = await runCli(['plan', ID, ...common()], { env });
+    expect(markdown.stdout).toMatch(/user_email.*wrong\d+@evil\.example.*user\d+@example\.org/);
+  });
+
+  it('--expect-host refuses another server before anything runs (exit 2), and applies on the right one', async () => {
+    const damaged = await liveState();
+    const host = (await sql<{ h: string }>`SELECT @@hostname AS h`.execute(box.target.db)).rows[0]!.h;
+    const wrong = await runCli(['apply', ID, ...common(), '--yes', '--expect-host', `not-${host}`], { env });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain(`--expect-host not-${host} does not match the server's hostname ${host}`);
+    expect(await liveState()).toBe(damaged);
+    expect(await tablesIn(box.workspaceSchema)).toEqual([]);
+    const runs = await runCli(['status', ID, '--control-schema', box.controlSchema, '--json'], { env });
+    expect(JSON.parse(runs.stdout).runs).toEqual([]);
+    const right = await runCli(['apply', ID, ...common(), '--yes', '--expect-host', host], { env });
+    expect(right.code, right.stderr).toBe(0);
+    expect(await liveState()).toBe(pristine);
+  });
+
+  it('on a terminal, apply runs only once the schema name is typed', async () => {
+    const damaged = await liveState();
+    const refused = await applyOnTerminal('not-the-schema');
+    expect(refused.stderr).toMatch(/About to apply .*\n[\s\S]*schema:\s+\S+/);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/apply was not confirmed; nothing was changed/);
+    expect(await liveState()).toBe(damaged);
+    const confirmed = await applyOnTerminal(box.schema);
+    expect(confirmed.code, confirmed.stderr).toBe(0);
+    expect(await liveState()).toBe(pristine);
+  });
+
+  it('list shows the modules oldest first with title, checksum and retention; a broken one is listed, exit 2', async () => {
+    const dir = join(restoresDir, '..', `list-${randomBytes(3).toString('hex')}`);
+    const older = '20250101-older';
+    try {
+      await mkdir(join(dir, ID), { recursive: true });
+      await mkdir(join(dir, older), { recursive: true });
+      await writeFile(join(dir, ID, 'index.ts'), moduleSource());
+      await writeFile(
+        join(dir, older, 'index.ts'),
+        moduleSource()
+          .replace(`id: '${ID}'`, `id: '${older}'`)
+          .replace('retention: { days: 0 }', 'retention: { days: 7 }')
+          .replace('CLI test: put back damaged users', 'The older one'),
+      );
+      const listed = await runCli(['list', '--restores', dir, '--json'], { env });
+      expect(listed.code, listed.stderr).toBe(0);
+      const { modules } = JSON.parse(listed.stdout);
+      expect(modules).toEqual([
+        {
+          id: older,
+          title: 'The older one',
+          checksum: expect.stringMatching(/^[0-9a-f]{64}$/),
+          retentionDays: 7,
+          error: null,
+        },
+        {
+          id: ID,
+          title: 'CLI test: put back damaged users',
+          checksum: expect.stringMatching(/^[0-9a-f]{64}$/),
+          retentionDays: 0,
+          error: null,
+        },
+      ]);
+      expect(modules[0].checksum).not.toBe(modules[1].checksum);
+      const text = await runCli(['list', '--restores', dir], { env });
+      expect(text.stdout).toMatch(
+        new RegExp(`${older} \\| The older one \\| ${modules[0].checksum.slice(0, 12)} \\| 7 d`),
+      );
+      expect(text.stdout.indexOf(older)).toBeLessThan(text.stdout.indexOf(ID));
+      await mkdir(join(dir, '20261201-broken'), { recursive: true });
+      await writeFile(join(dir, '20261201-broken', 'index.ts'), 'export default {};\n');
+      const broken = await runCli(['list', '--restores', dir, '--json'], { env });
+      expect(broken.code).toBe(2);
+      const all = JSON.parse(broken.stdout).modules;
+      expect(all.map((m: { id: string }) => m.id)).toEqual([older, ID, '20261201-broken']);
+      expect(all[2].error).toMatch(/\S/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('never shows a password given in --db: not in output, report or ledger', async () => {

@@ -18,6 +18,25 @@ describe('committed fixture wpca-small', () => {
   let truth: Truth;
   let backup: Sandbox;
   let live: Sandbox;
+  /** One rebuild from the fixture's seed, shared by the two tests below (dropped in afterAll). */
+  let rebuilding: Promise<{ rebuilt: Incident; box: Sandbox }> | undefined;
+  let rebuildBox: Sandbox | undefined;
+  let workDir: string | undefined;
+  const rebuild = () => {
+    rebuilding ??= (async () => {
+      workDir = await mkdtemp(join(tmpdir(), 'rb-fixture-'));
+      const box = await createSandbox({ url: inject('mysqlUrl') });
+      rebuildBox = box;
+      const rebuilt = await buildIncident(box.target, {
+        users: truth.usersInBackup,
+        seed: truth.seed,
+        workDir,
+        bytesPerChunk: 131_072,
+      });
+      return { rebuilt, box };
+    })();
+    return rebuilding;
+  };
 
   beforeAll(async () => {
     truth = JSON.parse(await readFile(join(DIR, 'incident.json'), 'utf8')) as Truth;
@@ -30,6 +49,8 @@ describe('committed fixture wpca-small', () => {
   afterAll(async () => {
     await backup?.drop();
     await live?.drop();
+    await rebuildBox?.drop();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
   it('its ground truth matches its dumps', async () => {
@@ -58,48 +79,40 @@ describe('committed fixture wpca-small', () => {
     }
   });
 
-  it('is what the builder makes from its seed (bytes compared where the server and dump tool match)', async () => {
-    const work = await mkdtemp(join(tmpdir(), 'rb-fixture-'));
-    const box = await createSandbox({ url: inject('mysqlUrl') });
-    try {
-      const rebuilt = await buildIncident(box.target, {
-        users: truth.usersInBackup,
-        seed: truth.seed,
-        workDir: work,
-        bytesPerChunk: 131_072,
-      });
-      const { backupFile: _a, shellDumpDir: _b, backupCommand: _c, tables: _d, ...rebuiltTruth } = rebuilt;
-      expect(JSON.parse(JSON.stringify({ ...rebuiltTruth, schema: truth.schema }))).toEqual(truth);
-
-      const committed = await readFile(join(DIR, 'backup.sql'), 'utf8');
-      const fresh = await readFile(rebuilt.backupFile, 'utf8');
-      const header = (text: string) =>
-        text.split('\n').filter((l) => /^-- (MariaDB|MySQL) dump|^-- Server version/.test(l));
-      if (JSON.stringify(header(fresh)) !== JSON.stringify(header(committed))) {
-        console.warn(
-          `wpca-small: dump tool or server differs (${header(fresh).join(' / ')}); bytes not compared`,
-        );
-        return;
-      }
-      // The schema name is in the header and the routines comment; the dump date changes every run.
-      const normalize = (text: string, schema: string) =>
-        text.replace(/^-- Dump completed on .*$/m, '').replaceAll(schema, '<schema>');
-      expect(normalize(fresh, box.schema)).toBe(normalize(committed, truth.schema));
-      const mine = (await readdir(rebuilt.shellDumpDir)).filter((f) => f.endsWith('.tsv.zst')).sort();
-      const theirs = (await readdir(join(DIR, 'backup-mysqlsh')))
-        .filter((f) => f.endsWith('.tsv.zst'))
-        .sort();
-      expect(mine.map((f) => f.replace(`${box.schema}@`, ''))).toEqual(
-        theirs.map((f) => f.replace(`${truth.schema}@`, '')),
-      );
-      for (const [i, file] of mine.entries()) {
-        const a = zstdDecompressSync(await readFile(join(rebuilt.shellDumpDir, file)));
-        const b = zstdDecompressSync(await readFile(join(DIR, 'backup-mysqlsh', theirs[i]!)));
-        expect(a.equals(b), file).toBe(true);
-      }
-    } finally {
-      await box.drop();
-      await rm(work, { recursive: true, force: true });
+  it('is what the builder makes from its seed (ground truth and MySQL Shell dump bytes)', async () => {
+    const { rebuilt, box } = await rebuild();
+    const { backupFile: _a, shellDumpDir: _b, backupCommand: _c, tables: _d, ...rebuiltTruth } = rebuilt;
+    expect(JSON.parse(JSON.stringify({ ...rebuiltTruth, schema: truth.schema }))).toEqual(truth);
+    // rowback's own shell-dump writer made these chunks: they do not depend on the dump tool.
+    const mine = (await readdir(rebuilt.shellDumpDir)).filter((f) => f.endsWith('.tsv.zst')).sort();
+    const theirs = (await readdir(join(DIR, 'backup-mysqlsh'))).filter((f) => f.endsWith('.tsv.zst')).sort();
+    expect(mine.map((f) => f.replace(`${box.schema}@`, ''))).toEqual(
+      theirs.map((f) => f.replace(`${truth.schema}@`, '')),
+    );
+    for (const [i, file] of mine.entries()) {
+      const a = zstdDecompressSync(await readFile(join(rebuilt.shellDumpDir, file)));
+      const b = zstdDecompressSync(await readFile(join(DIR, 'backup-mysqlsh', theirs[i]!)));
+      expect(a.equals(b), file).toBe(true);
     }
+  });
+
+  it('is what the builder makes from its seed (mysqldump bytes, where the server and dump tool match)', async ({
+    skip,
+  }) => {
+    const { rebuilt, box } = await rebuild();
+    const committed = await readFile(join(DIR, 'backup.sql'), 'utf8');
+    const fresh = await readFile(rebuilt.backupFile, 'utf8');
+    const header = (text: string) =>
+      text.split('\n').filter((l) => /^-- (MariaDB|MySQL) dump|^-- Server version/.test(l));
+    // Another dump tool or server writes other bytes for the same rows: skipped (visibly), not passed.
+    skip(
+      JSON.stringify(header(fresh)) !== JSON.stringify(header(committed)),
+      `dump tool or server differs (${header(fresh).join(' / ')} vs ${header(committed).join(' / ')})`,
+    );
+    expect(header(fresh).length).toBeGreaterThan(0);
+    // The schema name is in the header and the routines comment; the dump date changes every run.
+    const normalize = (text: string, schema: string) =>
+      text.replace(/^-- Dump completed on .*$/m, '').replaceAll(schema, '<schema>');
+    expect(normalize(fresh, box.schema)).toBe(normalize(committed, truth.schema));
   });
 });

@@ -13,13 +13,14 @@ import {
   SchemaDriftError,
   type Scope,
   sql,
+  type TableRef,
   UndoConflictError,
   undoWrites,
   upsertColumns,
   type WriteContext,
 } from 'rowback';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { inTransaction, seedUsers, type WordPressBed, wordpressBed } from './primitives-harness.ts';
+import { inTransaction, q, seedUsers, type WordPressBed, wordpressBed } from './primitives-harness.ts';
 
 let bed: WordPressBed;
 beforeEach(async () => {
@@ -29,6 +30,9 @@ beforeEach(async () => {
 afterEach(async () => {
   await bed?.close();
 });
+
+/** The backup's website (its renamed user_url) in the mapped-column test. */
+const websiteOf = (id: number) => `https://site${id}.example`;
 
 async function damagedWithBackup() {
   const usersBackup = await bed.backup('wp_users');
@@ -206,6 +210,8 @@ describe('schema drift', () => {
     await bed.exec(
       `ALTER TABLE ${usersBackup.qualified} CHANGE user_url website VARCHAR(100) NOT NULL DEFAULT '', ADD COLUMN legacy_uid INT NULL`,
     );
+    // Values only the backup has, so the test sees where user_url came from.
+    await bed.exec(`UPDATE ${usersBackup.qualified} SET website = CONCAT('https://site', ID, '.example')`);
     const { value } = await inTransaction(bed, 'restore', 'apply', (ctx) =>
       replaceRows(ctx, 'wp_users', {
         from: usersBackup,
@@ -215,6 +221,20 @@ describe('schema drift', () => {
       }),
     );
     expect(value.updated).toBe(4);
+    // Each scoped live row is now its backup row, user_url taken from the backup's website column.
+    const rows = async (from: TableRef, url: string) =>
+      (
+        await sql<Record<string, unknown>>`
+          SELECT ID, user_email, display_name, ${sql.raw(q(url))} AS url FROM ${sql.raw(from.qualified)}
+          ORDER BY ID`.execute(bed.box.target.db)
+      ).rows.map((r) => JSON.stringify(r));
+    const live = await rows(bed.live('wp_users'), 'user_url');
+    const backup = await rows(usersBackup, 'website');
+    const scoped = (r: string) => [5, 6, 7, 8].includes(Number(JSON.parse(r).ID));
+    expect(live.filter(scoped)).toEqual(backup.filter(scoped));
+    expect(backup.filter(scoped).map((r) => JSON.parse(r).url)).toEqual([5, 6, 7, 8].map(websiteOf));
+    // Rows outside the scope keep their live values (not the backup's website).
+    expect(live.filter((r) => !scoped(r)).map((r) => JSON.parse(r).url)).not.toContain(websiteOf(1));
   });
 });
 

@@ -149,6 +149,60 @@ describe('runner', () => {
     expect(applied.status).toBe('failed');
     expect(applied.error).toMatchObject({ name: 'SizeLimitError' });
     expect(await box.checksum('wp_users')).toBe(before);
+
+    // The same writes and limit, chunked so each chunk (5 users, ~750 bytes) fits: each commits on its
+    // own, so none is refused.
+    const chunked = moduleWith(async (r, backup, users) => {
+      await r.transaction(
+        'restore',
+        async (tx) => {
+          await tx.replaceRows('wp_users', { from: backup.table('wp_users'), scope: users });
+        },
+        { maxBytes: 1000, chunk: { scope: users, size: 5 } },
+      );
+    });
+    const chunkedPlan = await box.plan(chunked, {});
+    expect(chunkedPlan.status).toBe('done');
+    expect(chunkedPlan.warnings.join('\n')).not.toMatch(/size limit/);
+    const chunkedApply = await box.apply(chunked, {});
+    expect(chunkedApply.status, JSON.stringify(chunkedApply.error)).toBe('done');
+    expect(chunkedApply.transactions.find((t) => t.name === 'restore')).toMatchObject({
+      atomic: false,
+      chunks: 20,
+      chunksCommitted: 20,
+    });
+    const bad = await sql<{
+      n: string;
+    }>`SELECT COUNT(*) AS n FROM wp_users WHERE user_email LIKE 'bad%'`.execute(box.target.db);
+    expect(Number(bad.rows[0]!.n)).toBe(0);
+  });
+
+  it('refuses an apply whose where-only purge would delete rows that changed since the plan', async () => {
+    const restore = moduleWith(async (r) => {
+      await r.transaction('restore', async (tx) => {
+        await tx.purge('wp_users', { where: sql`ID = ${3}`, expect: { rows: 1 } });
+      });
+    });
+    try {
+      expect((await box.plan(restore, {})).status).toBe('done');
+      // The row the purge matches changes after the plan; its count (the gate) does not.
+      await box.load({ sql: "UPDATE wp_users SET display_name = 'changed after plan' WHERE ID = 3" });
+      const before = await box.checksum('wp_users');
+      const refused = await box.apply(restore, {});
+      expect(refused.status).toBe('failed');
+      expect(refused.error).toMatchObject({ name: 'DriftSincePlanError' });
+      expect(refused.error?.message).toMatch(/live rows of wp_users changed since plan run \d+/);
+      expect(await box.checksum('wp_users')).toBe(before);
+      // Planned again, the same apply goes through.
+      expect((await box.plan(restore, {})).status).toBe('done');
+      const applied = await box.apply(restore, {});
+      expect(applied.status, JSON.stringify(applied.error)).toBe('done');
+      expect((await box.rows('wp_users')).some((u) => Number(u.ID) === 3)).toBe(false);
+    } finally {
+      await box.load({
+        sql: `INSERT IGNORE INTO wp_users SELECT * FROM \`${backupSchema}\`.wp_users WHERE ID = 3`,
+      });
+    }
   });
 
   it('refuses duplicate step names', async () => {

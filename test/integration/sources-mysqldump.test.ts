@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { zstdCompressSync } from 'node:zlib';
 import { fromMysqldump, isErrorNamed, parseConnectionUrl, sql } from 'rowback';
+import { findServerBinary, startEphemeralServer } from 'rowback/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { checksum, clientLoad, REAL, tablesOf, workspace } from './sources-helpers.ts';
 
@@ -168,24 +169,41 @@ describe('fromMysqldump on the real MariaDB 10.11 dumps', () => {
   });
 });
 
-describe('fromMysqldump on bigger inputs', () => {
+const binary = await findServerBinary();
+
+// An own server: its global LOAD DATA count (Com_load) is then this test's alone.
+describe.skipIf(!binary)('fromMysqldump on bigger inputs (own ephemeral server)', () => {
   it('splits a long table into several LOADs under a Group Replication transaction limit, and reads zstd', async () => {
-    const ws = await workspace(inject('mysqlUrl'));
+    await using server = await startEphemeralServer(binary!);
+    const ws = await workspace(server.url);
     try {
-      const rows = Array.from({ length: 30_000 }, (_, i) => `(${i},'${'x'.repeat(100)}\\'${i}')`);
+      const values = Array.from({ length: 30_000 }, (_, i) => `${'x'.repeat(100)}'${i}`);
+      const rows = values.map((_, i) => `(${i},'${'x'.repeat(100)}\\'${i}')`);
       const dump = Buffer.from(
         `CREATE TABLE \`big\` (\`id\` int PRIMARY KEY, \`v\` varchar(200));\nINSERT INTO \`big\` VALUES ${rows.join(',')};\n`,
       );
+      const limit = 4 << 20;
       const { topology } = ws.context.target;
       const group = { role: 'PRIMARY', state: 'ONLINE', singlePrimary: true, groupName: 'g', members: [] };
       const limited = {
         ...ws.context.target,
-        topology: { ...topology, groupReplication: { ...group, transactionSizeLimit: 4 << 20 } },
+        topology: { ...topology, groupReplication: { ...group, transactionSizeLimit: limit } },
       };
+      const loads = async () =>
+        Number(
+          (await sql<{ Value: string }>`SHOW GLOBAL STATUS LIKE 'Com_load'`.execute(ws.target.db)).rows[0]!
+            .Value,
+        );
+      const before = await loads();
       const result = await fromMysqldump(zstdCompressSync(dump), { tables: ['big'] }).extract({
         ...ws.context,
         target: limited,
       });
+      // Each LOAD (one transaction) stays within a quarter of the limit: the 30,000 rows as LOAD DATA
+      // text need at least this many of them.
+      const textBytes = values.reduce((sum, v, i) => sum + `${i}\t${v}\n`.length, 0);
+      expect(textBytes).toBeGreaterThan(3 * (limit / 4));
+      expect((await loads()) - before).toBeGreaterThanOrEqual(Math.ceil(textBytes / (limit / 4)));
       expect(result.tables[0]!.rows).toBe(30_000);
       expect(result.provenance).toMatchObject({ compression: 'zstd' });
       const last = await sql<{

@@ -35,7 +35,17 @@ describe('fromServer and fromSchema', () => {
         for (const t of result.tables)
           expect([t.sourceTable, t.checksum]).toEqual([t.sourceTable, expected.get(t.sourceTable)]);
         expect(result.tables.find((t) => t.sourceTable === 'wp_login_audit')?.rows).toBe(22);
-        expect(result.provenance).toMatchObject({ source: 'server', schema: live.schema });
+        // The snapshot's position is the source server's GTID position (nothing else writes binlog
+        // events on the test server meanwhile).
+        const variable =
+          ws.target.server.flavour === 'mariadb' ? '@@gtid_current_pos' : '@@GLOBAL.gtid_executed';
+        const position = await sql<{ p: string }>`SELECT ${sql.raw(variable)} AS p`.execute(live.target.db);
+        expect(typeof position.rows[0]?.p).toBe('string');
+        expect(result.provenance).toMatchObject({
+          source: 'server',
+          schema: live.schema,
+          gtid: position.rows[0]!.p,
+        });
         expect(JSON.stringify(result.provenance)).not.toMatch(/password/i);
         const secret = await sql<{
           secret: string;

@@ -63,17 +63,69 @@ async function chunkSteps(): Promise<string[]> {
   return r.rows.filter((s) => s.status === 'done').map((s) => s.name);
 }
 
+/**
+ * Stops the run inside chunk `n`, however fast or slow the machine: a shared lock on the first user
+ * of chunk n (keys (n-1)*CHUNK+1 … n*CHUNK). The extract, scope and snapshot read that row without
+ * conflict (shared with shared), chunks before n never touch it, and chunk n's FOR UPDATE waits for it
+ * until `release()`. `waiting()` resolves with the session id of the run once it waits there.
+ */
+async function holdChunk(
+  n: number,
+  run: { done: Promise<{ code: number | null; stderr: string }> },
+): Promise<{ waiting(): Promise<string>; release(): Promise<void> }> {
+  const held = Promise.withResolvers<void>();
+  const released = Promise.withResolvers<void>();
+  const holder = rig.box.target.db.transaction().execute(async (trx) => {
+    await sql`SELECT ID FROM wp_users WHERE ID = ${(n - 1) * CHUNK + 1} LOCK IN SHARE MODE`.execute(trx);
+    held.resolve();
+    await released.promise;
+  });
+  holder.catch(held.reject);
+  await held.promise;
+  let ended = false;
+  const runEnded = run.done.then((r) => {
+    ended = true;
+    throw new Error(`the run ended (exit ${r.code}) before chunk ${n} waited for its lock:\n${r.stderr}`);
+  });
+  runEnded.catch(() => undefined);
+  const waiter = async (): Promise<string> => {
+    // Polls a state (a lock wait that lasts until release), not a moment: no timing to win or lose.
+    while (!ended) {
+      const trx = await sql<{ id: string }>`
+        SELECT t.trx_mysql_thread_id AS id FROM information_schema.INNODB_TRX t
+        JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
+        WHERE p.USER = ${runnerUser} AND t.trx_state = 'LOCK WAIT'`.execute(rig.box.target.db);
+      const id = trx.rows[0]?.id;
+      if (id) return String(id);
+      await sleep(20);
+    }
+    return '';
+  };
+  return {
+    waiting: () => Promise.race([waiter(), runEnded]),
+    release: async () => {
+      released.resolve();
+      await holder;
+    },
+  };
+}
+
 describe('chunked transactions', () => {
   it('killed mid-way: whole chunks only, --resume starts at the first unfinished chunk, reports count chunks', async () => {
     for (const killAfter of [1, 3]) {
       await rig.reset();
-      const child = startCli(['apply', MODULE_ID, ...rig.common(), '--yes'], { env: rig.env });
-      await child.waitForStderr(new RegExp(`done\\s+chunk restore#${killAfter} `));
-      child.kill('SIGKILL');
-      await child.done;
+      const child = startCli(['apply', MODULE_ID, ...rig.common(), '--yes'], { env: runnerEnv });
+      const lock = await holdChunk(killAfter + 1, child);
+      try {
+        await lock.waiting();
+        // Killed while chunk killAfter + 1 is in the middle of its writes.
+        child.kill('SIGKILL');
+        await child.done;
+      } finally {
+        await lock.release();
+      }
       const committed = await chunkSteps();
-      // The kill may land a moment after the next chunk committed too: never in the middle of one.
-      expect(committed.length).toBeGreaterThanOrEqual(killAfter);
+      expect(committed).toEqual(Array.from({ length: killAfter }, (_, i) => `restore#${i + 1}`));
       const restored = await restoredUsers();
       expect(restored).toEqual({
         users: committed.length * CHUNK,
@@ -113,29 +165,18 @@ describe('chunked transactions', () => {
 
   it('a chunk that fails (its session killed): the report says how many chunks committed, resume finishes', async () => {
     const child = startCli(['apply', MODULE_ID, ...rig.common(), '--yes', '--json'], { env: runnerEnv });
-    await child.waitForStderr(/done\s+chunk restore#2 /);
-    // Kill the session of the next chunk's transaction as soon as it has one.
-    let killed = false;
-    for (let i = 0; i < 400 && !killed; i++) {
-      const trx = await sql<{ id: string }>`
-        SELECT t.trx_mysql_thread_id AS id FROM information_schema.INNODB_TRX t
-        JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id WHERE p.USER = ${runnerUser}`.execute(
-        rig.box.target.db,
-      );
-      const id = trx.rows[0]?.id;
-      if (id) {
-        await sql.raw(`KILL CONNECTION ${id}`).execute(rig.box.target.db);
-        killed = true;
-      } else await sleep(10);
+    // Chunk 3's session is killed while it waits inside its transaction.
+    const lock = await holdChunk(3, child);
+    try {
+      await sql.raw(`KILL CONNECTION ${await lock.waiting()}`).execute(rig.box.target.db);
+    } finally {
+      await lock.release();
     }
     const result = await child.done;
+    expect(result.code, result.stderr).toBe(1);
     const report = JSON.parse(result.stdout);
     const committed = await chunkSteps();
-    if (result.code === 0) {
-      // The kill came too late to hit a chunk (all had committed): nothing to check but the end state.
-      expect(await rig.liveState()).toBe(rig.pristine);
-      return;
-    }
+    expect(committed).toEqual(['restore#1', 'restore#2']);
     expect(report.status).toBe('failed');
     const tx = report.transactions.find((t: { name: string }) => t.name === 'restore');
     expect(tx).toMatchObject({ atomic: false, chunks: CHUNKS, chunksCommitted: committed.length });

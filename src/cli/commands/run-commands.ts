@@ -1,4 +1,5 @@
 import { UsageError } from '../../errors/index.ts';
+import { committedWrites } from '../../runner/committed-writes.ts';
 import { formatFingerprint } from '../../runner/fingerprint.ts';
 import { loadModule } from '../../runner/module-loader.ts';
 import type { RunReport } from '../../runner/report.ts';
@@ -107,6 +108,9 @@ async function runCommand(id: string, flags: RunFlags, io: CliIo, runner: Runner
     progress.stop();
     io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderReportMarkdown(report));
     if (report.status === 'done') return EXIT.ok;
+    // On stderr too, so a script's log (--json on stdout) says what stayed committed.
+    if (report.mode === 'apply' && report.status === 'failed')
+      writeLine(io.stderr, `rowback: ${committedWrites(report)}`);
     if (report.status === 'awaiting') return EXIT.awaitingManualStep;
     return exitCodeFor(report.error?.name);
   } finally {
