@@ -1,6 +1,8 @@
 import {
   apply,
+  currentBinlogPosition,
   defineRestore,
+  fromBinlog,
   fromMysqldump,
   fromMysqlShellDump,
   fromSchema,
@@ -151,5 +153,34 @@ describe('sources', () => {
       /names schema other but option 'schema' is restored/,
     );
     await expectUsage(() => fromServer('mysql://u@h/s', { tables: ['City'] }), /option 'schema' is missing/);
+  });
+
+  it('fromBinlog names a missing or wrong option instead of reading a missing object', async () => {
+    const start = { file: 'binlog.000001', position: 4 };
+    await expectUsage(
+      () => fromBinlog(undefined as never),
+      /^fromBinlog\(options\): argument 'options' must be/,
+    );
+    await expectUsage(() => fromBinlog({} as never), /option 'tables' must be/);
+    // A string is not a list: iterated, it would look up tables 'w', 'p', …
+    await expectUsage(() => fromBinlog({ tables: 'wp_users' as never, start }), /option 'tables' must be/);
+    await expectUsage(() => fromBinlog({ tables: ['wp_users'] } as never), /option 'start' must be/);
+    await expectUsage(
+      () => fromBinlog({ tables: ['wp_users'], start: { file: 'binlog.000001' } as never }),
+      /option 'start' must be/,
+    );
+    await expectUsage(
+      () => fromBinlog({ tables: ['wp_users'], start, stop: 42 as never }),
+      /option 'stop' must be/,
+    );
+    await expectUsage(
+      () => fromBinlog({ tables: ['wp_users'], start, files: 'a.000001' as never }),
+      /option 'files'/,
+    );
+    expect(fromBinlog({ tables: ['wp_users'], start, stop: { gtid: '0-1-9' } }).kind).toBe('binlog');
+  });
+
+  it('currentBinlogPosition names a missing target', async () => {
+    await expectUsage(() => currentBinlogPosition(undefined as never), /argument 'target' must be a target/);
   });
 });
