@@ -527,3 +527,22 @@ export const RENDER_RUNBOOK: CallContract = {
   }),
   example: 'renderRunbook(restore, { report })',
 };
+
+export const RENDER_REPORT_MARKDOWN: CallContract = {
+  call: 'renderReportMarkdown(report)',
+  args: z.object({
+    report: z.custom(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        typeof (v as { mode?: unknown }).mode === 'string' &&
+        typeof (v as { target?: unknown }).target === 'object' &&
+        (v as { target?: unknown }).target !== null &&
+        ['steps', 'transactions', 'driftProfiles', 'warnings'].every((k) =>
+          Array.isArray((v as Record<string, unknown>)[k]),
+        ),
+      { error: 'a run report from plan(), apply() or undo()' },
+    ),
+  }),
+  example: 'renderReportMarkdown(await plan(target, restore, params))',
+};

@@ -1,5 +1,6 @@
 import {
   apply,
+  connect,
   currentBinlogPosition,
   defineRestore,
   fromBinlog,
@@ -8,7 +9,9 @@ import {
   fromSchema,
   fromServer,
   isErrorNamed,
+  parseConnectionUrl,
   plan,
+  renderReportMarkdown,
   type Target,
   undo,
   validateParams,
@@ -182,5 +185,27 @@ describe('sources', () => {
 
   it('currentBinlogPosition names a missing target', async () => {
     await expectUsage(() => currentBinlogPosition(undefined as never), /argument 'target' must be a target/);
+  });
+});
+
+describe('connect and reports', () => {
+  it('connect without a URL (an unset ROWBACK_DATABASE_URL) says which URL it needs', async () => {
+    for (const url of [undefined, '', 42, null]) {
+      await expectUsage(
+        () => connect(url as never),
+        /no connection URL given.*mysql:\/\/user@host:3306\/schema/,
+      );
+    }
+    await expectUsage(() => parseConnectionUrl(undefined as never), /no connection URL given/);
+    // Connection options without a host are not a connection either.
+    await expectUsage(() => connect({} as never), /connection options need a host/);
+  });
+
+  it('renderReportMarkdown names a missing or foreign report', async () => {
+    await expectUsage(
+      () => renderReportMarkdown(undefined as never),
+      /renderReportMarkdown\(report\): argument 'report'/,
+    );
+    await expectUsage(() => renderReportMarkdown({ mode: 'apply' } as never), /argument 'report'/);
   });
 });
