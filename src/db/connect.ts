@@ -67,7 +67,7 @@ export async function connect(
   url: string | ConnectionOptions,
   settings: ConnectSettings = {},
 ): Promise<Target> {
-  const options = typeof url === 'string' ? parseConnectionUrl(url) : Object.freeze({ ...url });
+  const options = isConnectionOptions(url) ? Object.freeze({ ...url }) : parseConnectionUrl(url as string);
   const pool: Pool = createPool(poolOptions(options, settings));
   const db = new Kysely<any>({
     dialect: new MysqlDialect({
@@ -111,4 +111,15 @@ export async function connect(
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Options built by hand must name where to connect; anything else is taken for a URL and checked. */
+function isConnectionOptions(url: unknown): url is ConnectionOptions {
+  if (typeof url !== 'object' || url === null) return false;
+  const { host, socketPath } = url as { host?: unknown; socketPath?: unknown };
+  if ((typeof host === 'string' && host !== '') || (typeof socketPath === 'string' && socketPath !== ''))
+    return true;
+  throw new UsageError('connection options need a host (or a socketPath)', {
+    hint: "pass { host: '127.0.0.1', port: 3306, user: 'root' } or a URL mysql://user@host:3306/schema",
+  });
 }

@@ -17,6 +17,12 @@ export interface ConnectionOptions {
  * user and password are decoded. Bad input throws a `UsageError` that never contains the password.
  */
 export function parseConnectionUrl(url: string): ConnectionOptions {
+  // An unset environment variable arrives here as undefined: name it, not `url.replace`.
+  if (typeof url !== 'string' || url === '') {
+    throw new UsageError(`no connection URL given (found ${url === '' ? 'an empty string' : String(url)})`, {
+      hint: 'pass mysql://user@host:3306/schema (e.g. set ROWBACK_DATABASE_URL), with :password after the user if it has one',
+    });
+  }
   assertEncodedCredentials(url);
   let parsed: URL;
   try {

@@ -78,9 +78,12 @@ export async function revertRows(
     `FROM ${options.changes.qualified} AS c JOIN ${options.scope.table.qualified} AS s ON ${joinOn('s', pk, 'c', pk)} ` +
     `LEFT JOIN ${options.before.qualified} AS b ON ${joinOn('b', pk, 'c', pk)} ` +
     `LEFT JOIN ${live.qualified} AS l ON ${joinOn('l', pk, 'c', pk)}`;
-  // A locking read, as every read of the write transaction (see scoped-write.ts).
-  const counted = await ctx.tx.executeQuery<{ n: number | string }>(
-    CompiledQuery.raw(`SELECT COUNT(*) AS n ${base} WHERE ${sql3.conflict} FOR UPDATE`),
+  // A locking read of every scoped row, the conflict counted in the select list, not in WHERE: under
+  // READ COMMITTED (the write transaction's level) InnoDB releases the locks of rows a WHERE rejects,
+  // and those are the rows this revert is about to write; another session could change them between
+  // this check and the write, unseen by 'fail'. Keys absent from live take no lock (no gap locks here).
+  const counted = await ctx.tx.executeQuery<{ n: number | string | null }>(
+    CompiledQuery.raw(`SELECT COALESCE(SUM(${sql3.conflict}), 0) AS n ${base} FOR UPDATE`),
   );
   const conflicts = Number(counted.rows[0]?.n ?? 0);
   const conflictSample = conflicts > 0 ? await sampleConflicts(ctx.tx, meta, base, sql3.conflict) : [];

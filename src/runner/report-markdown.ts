@@ -1,3 +1,5 @@
+import { RENDER_REPORT_MARKDOWN } from '../validation/api-contracts.ts';
+import { checkCall } from '../validation/check-call.ts';
 import { committedWrites } from './committed-writes.ts';
 import { cell, shown, table } from './markdown.ts';
 import type { RunReport, StepReport } from './report.ts';
@@ -5,6 +7,7 @@ import { clusterSections } from './report-markdown-cluster.ts';
 
 /** A run report for people: status, target, steps with counts vs gates, drift profiles, warnings. */
 export function renderReportMarkdown(report: RunReport): string {
+  checkCall(RENDER_REPORT_MARKDOWN, { report });
   const out: string[] = [];
   out.push(`# ${report.mode} ${report.moduleId}: ${report.status}`, '');
   out.push(`${report.title}`, '');

@@ -34,7 +34,7 @@ import { paramsDigest, redactParams } from './params-record.ts';
 import { RUN_REPORT_VERSION, type RunReport, type TargetReport } from './report.ts';
 import { createRestoreContext, type PlannedOperations } from './restore-context.ts';
 import type { RunEventListener } from './run-events.ts';
-import { writesOfRun } from './run-undo-records.ts';
+import { resumeChain, writesOfRun } from './run-undo-records.ts';
 import { Throttle, type ThrottleOptions } from './throttle.ts';
 
 export interface RunOptions {
@@ -361,6 +361,17 @@ async function findResumable(ledger: Ledger, moduleId: string, digest: string): 
     throw new UsageError(`there is no failed, interrupted or awaiting apply of ${moduleId} to resume`, {
       hint: last ? `its last apply (run ${last.id}) is ${last.status}` : 'run apply without --resume',
     });
+  }
+  // Its completed steps are what resume skips; an undo (even one that stopped part-way) took their
+  // writes back, so skipping them would report the restore done on rows that are still damaged.
+  const runs = await listRuns(ledger, { moduleId });
+  const chain = resumeChain(runs, last);
+  const undo = runs.find((r) => r.mode === 'undo' && r.undo_of !== null && chain.includes(r.undo_of));
+  if (undo) {
+    throw new UsageError(
+      `run ${last.id} of ${moduleId} was undone by run ${undo.id} (${undo.status}): its completed steps are no longer in effect, so there is nothing to resume`,
+      { hint: 'run apply without --resume to start afresh', facts: { runId: last.id, undoRunId: undo.id } },
+    );
   }
   const recorded = (JSON.parse(last.params_json) as { digest?: string }).digest;
   if (recorded !== digest) {

@@ -229,6 +229,54 @@ export const FROM_SERVER: CallContract = {
   example: "fromServer('mysql://restore@10.0.0.9:3306', { schema: 'wordpress', tables: ['wp_users'] })",
 };
 
+/** A point of a binlog window: `{ time }`, `{ gtid }` or `{ file, position }`. */
+const binlogPoint = z.union(
+  [
+    z.object({ time: z.union([z.date(), s.text('an ISO time')]) }),
+    z.object({ gtid: s.text('a GTID') }),
+    z.object({
+      file: s.text('a binlog file name'),
+      position: z.number().int().nonnegative(),
+    }),
+  ],
+  { error: "a point { time }, { gtid } or { file, position }, e.g. { gtid: '0-1-4711' }" },
+);
+
+export const FROM_BINLOG: CallContract = {
+  call: 'fromBinlog(options)',
+  args: z.object({
+    options: optionsOf('an options object { tables, start, stop? }', {
+      tables: s.tableList,
+      start: binlogPoint,
+      stop: binlogPoint.optional(),
+      schema: s.text('a schema name').optional(),
+      server: z
+        .string({ error: 'a mysql:// URL' })
+        .regex(/^[a-z][a-z0-9+.-]*:\/\//i, { error: 'a mysql:// URL' })
+        .optional(),
+      files: z
+        .array(s.text('a file path'), { error: 'a list of binlog file paths, in log order' })
+        .optional(),
+      transactions: optionsOf('an object { gtids?, statement? }', {
+        gtids: z.array(s.text('a GTID'), { error: 'a list of GTIDs' }).optional(),
+        statement: z.union([z.instanceof(RegExp), z.string()], { error: 'a RegExp or a string' }).optional(),
+      }).optional(),
+      serverId: z
+        .number({ error: 'a whole number > 0' })
+        .int({ error: 'a whole number > 0' })
+        .positive({ error: 'a whole number > 0' })
+        .optional(),
+    }),
+  }),
+  example: "fromBinlog({ tables: ['wp_users'], start: { gtid: '0-1-4711' }, stop: { gtid: '0-1-4720' } })",
+};
+
+export const CURRENT_BINLOG_POSITION: CallContract = {
+  call: 'currentBinlogPosition(target)',
+  args: z.object({ target: s.target }),
+  example: "currentBinlogPosition(await connect('mysql://root@127.0.0.1:3306/wordpress'))",
+};
+
 export const R_LIVE: CallContract = {
   call: 'r.live(table)',
   args: z.object({ table: s.tableName }),
@@ -488,4 +536,23 @@ export const RENDER_RUNBOOK: CallContract = {
     }).optional(),
   }),
   example: 'renderRunbook(restore, { report })',
+};
+
+export const RENDER_REPORT_MARKDOWN: CallContract = {
+  call: 'renderReportMarkdown(report)',
+  args: z.object({
+    report: z.custom(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        typeof (v as { mode?: unknown }).mode === 'string' &&
+        typeof (v as { target?: unknown }).target === 'object' &&
+        (v as { target?: unknown }).target !== null &&
+        ['steps', 'transactions', 'driftProfiles', 'warnings'].every((k) =>
+          Array.isArray((v as Record<string, unknown>)[k]),
+        ),
+      { error: 'a run report from plan(), apply() or undo()' },
+    ),
+  }),
+  example: 'renderReportMarkdown(await plan(target, restore, params))',
 };

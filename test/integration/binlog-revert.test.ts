@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
 import { defineRestore, fromBinlog, type RevertConflictPolicy, sql } from 'rowback';
 import { createSandbox, type Sandbox } from 'rowback/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -110,6 +111,57 @@ describe('tx.revert: three-way restore from the binary log', () => {
     );
     expect(report.error?.message).not.toMatch(/ID=6/);
     expect(await box.checksum('wp_users')).toBe(before);
+  });
+
+  it("keeps every scoped live row locked from the conflict check to the write: a later change cannot slip in between and dodge 'fail'", async () => {
+    // Under READ COMMITTED InnoDB drops the locks of rows a locking read's WHERE rejects; a check that
+    // counted only conflicting rows left every row it was about to revert open to other sessions.
+    let later = '';
+    const contended = defineRestore({
+      id: '20261204-binlog-revert-locks',
+      title: 'revert while another session tries to change a damaged row',
+      async run(r) {
+        const logged = await r.extract('log', fromBinlog({ tables: ['wp_users'], ...window }));
+        const users = await r.scope(
+          'damaged-users',
+          sql`SELECT ID FROM ${logged.changes('wp_users')} WHERE ID <> 3`,
+          { key: 'ID', keyFrom: 'wp_users', expect: { rows: 100 } },
+        );
+        await r.transaction('revert', async (tx) => {
+          const holder = await createConnection(log.server.url);
+          const other = await createConnection(log.server.url);
+          try {
+            // The revert records its work tables in the ledger right after its check: hold it there.
+            await holder.query(`LOCK TABLES \`${box.controlSchema}\`.artifacts WRITE`);
+            const reverting = tx.revert('wp_users', { from: logged, scope: users, onConflict: 'fail' });
+            reverting.catch(() => undefined);
+            for (;;) {
+              const [waiting] = await other.query(
+                "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE STATE = 'Waiting for table metadata lock' AND INFO LIKE '%artifacts%'",
+              );
+              if (Number((waiting as { n: number }[])[0]?.n) > 0) break;
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+            await other.query('SET SESSION innodb_lock_wait_timeout = 1');
+            later = await other
+              .query(`UPDATE \`${box.schema}\`.wp_users SET display_name = 'LATER' WHERE ID = 12`)
+              .then(
+                () => 'updated',
+                (e: { code?: string }) => e.code ?? 'error',
+              );
+            await holder.query('UNLOCK TABLES');
+            await reverting;
+          } finally {
+            await holder.end();
+            await other.end();
+          }
+        });
+      },
+    });
+    const report = await box.apply(contended, {});
+    expect(report.status, JSON.stringify(report.error)).toBe('done');
+    expect(later).toBe('ER_LOCK_WAIT_TIMEOUT');
+    expect(await rows('ID = 12')).toEqual(await truth('ID = 12'));
   });
 
   it("onConflict 'skip' reverts cell by cell, keeps every later change, and undo puts the live rows back", async () => {

@@ -1,12 +1,17 @@
 import {
   apply,
+  connect,
+  currentBinlogPosition,
   defineRestore,
+  fromBinlog,
   fromMysqldump,
   fromMysqlShellDump,
   fromSchema,
   fromServer,
   isErrorNamed,
+  parseConnectionUrl,
   plan,
+  renderReportMarkdown,
   type Target,
   undo,
   validateParams,
@@ -151,5 +156,56 @@ describe('sources', () => {
       /names schema other but option 'schema' is restored/,
     );
     await expectUsage(() => fromServer('mysql://u@h/s', { tables: ['City'] }), /option 'schema' is missing/);
+  });
+
+  it('fromBinlog names a missing or wrong option instead of reading a missing object', async () => {
+    const start = { file: 'binlog.000001', position: 4 };
+    await expectUsage(
+      () => fromBinlog(undefined as never),
+      /^fromBinlog\(options\): argument 'options' must be/,
+    );
+    await expectUsage(() => fromBinlog({} as never), /option 'tables' must be/);
+    // A string is not a list: iterated, it would look up tables 'w', 'p', …
+    await expectUsage(() => fromBinlog({ tables: 'wp_users' as never, start }), /option 'tables' must be/);
+    await expectUsage(() => fromBinlog({ tables: ['wp_users'] } as never), /option 'start' must be/);
+    await expectUsage(
+      () => fromBinlog({ tables: ['wp_users'], start: { file: 'binlog.000001' } as never }),
+      /option 'start' must be/,
+    );
+    await expectUsage(
+      () => fromBinlog({ tables: ['wp_users'], start, stop: 42 as never }),
+      /option 'stop' must be/,
+    );
+    await expectUsage(
+      () => fromBinlog({ tables: ['wp_users'], start, files: 'a.000001' as never }),
+      /option 'files'/,
+    );
+    expect(fromBinlog({ tables: ['wp_users'], start, stop: { gtid: '0-1-9' } }).kind).toBe('binlog');
+  });
+
+  it('currentBinlogPosition names a missing target', async () => {
+    await expectUsage(() => currentBinlogPosition(undefined as never), /argument 'target' must be a target/);
+  });
+});
+
+describe('connect and reports', () => {
+  it('connect without a URL (an unset ROWBACK_DATABASE_URL) says which URL it needs', async () => {
+    for (const url of [undefined, '', 42, null]) {
+      await expectUsage(
+        () => connect(url as never),
+        /no connection URL given.*mysql:\/\/user@host:3306\/schema/,
+      );
+    }
+    await expectUsage(() => parseConnectionUrl(undefined as never), /no connection URL given/);
+    // Connection options without a host are not a connection either.
+    await expectUsage(() => connect({} as never), /connection options need a host/);
+  });
+
+  it('renderReportMarkdown names a missing or foreign report', async () => {
+    await expectUsage(
+      () => renderReportMarkdown(undefined as never),
+      /renderReportMarkdown\(report\): argument 'report'/,
+    );
+    await expectUsage(() => renderReportMarkdown({ mode: 'apply' } as never), /argument 'report'/);
   });
 });

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import type { Target } from '../../db/index.ts';
 import { BinlogSettingError } from '../../errors/index.ts';
+import { CURRENT_BINLOG_POSITION } from '../../validation/api-contracts.ts';
+import { checkCall } from '../../validation/check-call.ts';
 
 /**
  * The server's current binlog file and position: where the next transaction will start. MySQL 8.4
@@ -10,6 +12,7 @@ import { BinlogSettingError } from '../../errors/index.ts';
  * const start = await currentBinlogPosition(target); // { file: 'binlog.000042', position: 1234 }
  */
 export async function currentBinlogPosition(target: Target): Promise<{ file: string; position: number }> {
+  checkCall(CURRENT_BINLOG_POSITION, { target });
   const statement =
     target.server.flavour === 'mysql' && !/^8\.0\./.test(target.server.version)
       ? 'SHOW BINARY LOG STATUS'

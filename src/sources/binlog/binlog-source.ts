@@ -2,6 +2,8 @@ import { basename } from 'node:path';
 import { sql } from 'kysely';
 import { connect, describeConnection, parseConnectionUrl, type Target } from '../../db/index.ts';
 import { isRowbackError, SourceError, UsageError } from '../../errors/index.ts';
+import { FROM_BINLOG } from '../../validation/api-contracts.ts';
+import { checkCall } from '../../validation/check-call.ts';
 import { asSourceError, LandingZone } from '../landing-zone.ts';
 import { ProgressReporter } from '../progress.ts';
 import type { ExtractContext, ExtractResult, Source } from '../source.ts';
@@ -60,6 +62,7 @@ const BATCH_BYTES = 4 << 20;
  * });
  */
 export function fromBinlog(options: BinlogSourceOptions): Source {
+  checkCall(FROM_BINLOG, { options });
   if (options.tables.length === 0) {
     throw new UsageError('fromBinlog needs at least one table', { hint: "pass { tables: ['wp_users'] }" });
   }
