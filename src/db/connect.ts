@@ -4,6 +4,7 @@ import { UsageError } from '../errors/index.ts';
 import { type ConnectionOptions, describeConnection, parseConnectionUrl } from './connection-url.ts';
 import { readServerInfo, type ServerInfo } from './server-info.ts';
 import { restoreSqlMode } from './sql-mode.ts';
+import { checkTlsSettings, isNoTlsOnServer, mysql2Ssl, tlsErrorOf } from './tls.ts';
 
 /** A live database connection pool with what rowback knows about its server. */
 export interface Target extends AsyncDisposable {
@@ -25,10 +26,14 @@ export interface ConnectSettings {
 
 /**
  * Pool options that make values round-trip byte-exactly: big integers and decimals stay strings (never
- * a JS number above 2^53), dates stay strings (zero dates survive), binary stays Buffer.
+ * a JS number above 2^53), dates stay strings (zero dates survive), binary stays Buffer. TLS as the
+ * options' `sslMode` says (`preferred` asks for TLS; `connect()` resolves it to `disabled` for a
+ * server that offers none, so the Target's options always say what its connections do).
  */
 export function poolOptions(options: ConnectionOptions, settings: ConnectSettings = {}): PoolOptions {
+  const ssl = mysql2Ssl(options);
   return {
+    ...(ssl !== undefined ? { ssl } : {}),
     host: options.host,
     port: options.port,
     user: options.user,
@@ -64,7 +69,20 @@ export async function connect(
   url: string | ConnectionOptions,
   settings: ConnectSettings = {},
 ): Promise<Target> {
-  const options = typeof url === 'string' ? parseConnectionUrl(url) : Object.freeze({ ...url });
+  const given = typeof url === 'string' ? parseConnectionUrl(url) : Object.freeze({ ...url });
+  checkTlsSettings(given);
+  try {
+    return await open(given, settings);
+  } catch (error) {
+    // preferred = TLS when the server offers it, else clear text, like the MySQL client; mysql2 has no
+    // such mode and fails the handshake instead, so the connection is made again without TLS.
+    const cause = error instanceof Error ? error.cause : undefined;
+    if ((given.sslMode ?? 'preferred') !== 'preferred' || !isNoTlsOnServer(cause)) throw error;
+    return open(Object.freeze({ ...given, sslMode: 'disabled' as const }), settings);
+  }
+}
+
+async function open(options: ConnectionOptions, settings: ConnectSettings): Promise<Target> {
   const pool: Pool = createPool(poolOptions(options, settings));
   const db = new Kysely<any>({
     dialect: new MysqlDialect({
@@ -85,6 +103,8 @@ export async function connect(
     server = await readServerInfo(db);
   } catch (cause) {
     await db.destroy().catch(() => undefined);
+    const tls = tlsErrorOf(cause, options, describeConnection(options));
+    if (tls && !(isNoTlsOnServer(cause) && (options.sslMode ?? 'preferred') === 'preferred')) throw tls;
     throw new UsageError(`cannot connect to ${describeConnection(options)}: ${errorMessage(cause)}`, {
       cause,
       hint: 'check host, port, user and password, and that the server is running',
