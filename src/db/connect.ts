@@ -1,10 +1,11 @@
 import { CompiledQuery, Kysely, MysqlDialect } from 'kysely';
 import { createPool, type Pool, type PoolOptions } from 'mysql2';
+import { createConnection as createConnectionPromise } from 'mysql2/promise';
 import { UsageError } from '../errors/index.ts';
 import { type ConnectionOptions, describeConnection, parseConnectionUrl } from './connection-url.ts';
 import { readServerInfo, type ServerInfo } from './server-info.ts';
 import { restoreSqlMode } from './sql-mode.ts';
-import { checkTlsSettings, isNoTlsOnServer, mysql2Ssl, tlsErrorOf } from './tls.ts';
+import { checkTlsSettings, isNoTlsOnServer, mysql2Ssl, secureTransportRequired, tlsErrorOf } from './tls.ts';
 
 /** A live database connection pool with what rowback knows about its server. */
 export interface Target extends AsyncDisposable {
@@ -105,6 +106,9 @@ async function open(options: ConnectionOptions, settings: ConnectSettings): Prom
     await db.destroy().catch(() => undefined);
     const tls = tlsErrorOf(cause, options, describeConnection(options));
     if (tls && !(isNoTlsOnServer(cause) && (options.sslMode ?? 'preferred') === 'preferred')) throw tls;
+    if (options.sslMode === 'disabled' && isAccessDenied(cause) && (await acceptsOverTls(options))) {
+      throw secureTransportRequired(cause, options, describeConnection(options));
+    }
     throw new UsageError(`cannot connect to ${describeConnection(options)}: ${errorMessage(cause)}`, {
       cause,
       hint: 'check host, port, user and password, and that the server is running',
@@ -121,6 +125,26 @@ async function open(options: ConnectionOptions, settings: ConnectSettings): Prom
     close,
     [Symbol.asyncDispose]: close,
   });
+}
+
+function isAccessDenied(error: unknown): boolean {
+  return (error as { errno?: number } | null)?.errno === 1045;
+}
+
+/**
+ * Whether the same user gets in over TLS (certificate not verified; the probe runs no query). Tells
+ * "the server requires TLS" from a wrong password after MariaDB refused a clear-text connection
+ * with only "Access denied" (its answer under require_secure_transport=ON).
+ */
+async function acceptsOverTls(options: ConnectionOptions): Promise<boolean> {
+  const { connectionLimit: _limit, ...probe } = poolOptions({ ...options, sslMode: 'required' });
+  try {
+    const connection = await createConnectionPromise(probe);
+    await connection.end();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function errorMessage(error: unknown): string {

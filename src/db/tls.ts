@@ -111,20 +111,32 @@ export function isNoTlsOnServer(error: unknown): boolean {
   return (error as { code?: string } | null)?.code === 'HANDSHAKE_NO_SSL_SUPPORT';
 }
 
-const CERTIFICATE_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
+/**
+ * mysql2 reports every failure of the TLS handshake as HANDSHAKE_SSL_ERROR, keeping Node's message
+ * ("self-signed certificate in certificate chain", "Hostname/IP does not match certificate's altnames").
+ */
+function isCertificateFailure(error: { code?: string } | null): boolean {
+  return error?.code === 'HANDSHAKE_SSL_ERROR';
+}
 
-/** MySQL's ER_SECURE_TRANSPORT_REQUIRED (3159) and MariaDB's (4036). */
-const SECURE_TRANSPORT_REQUIRED = new Set([3159, 4036]);
+/** MySQL's ER_SECURE_TRANSPORT_REQUIRED (3159). MariaDB answers 1045 (access denied) instead. */
+const SECURE_TRANSPORT_REQUIRED = new Set([3159]);
+
+/**
+ * The TlsError for a server that refused a clear-text connection and took the same credentials over
+ * TLS (see `connect()`): MariaDB says only "Access denied" when require_secure_transport=ON.
+ */
+export function secureTransportRequired(error: unknown, settings: TlsSettings, where: string): TlsError {
+  const found = error instanceof Error ? error.message : String(error);
+  return new TlsError(
+    `${where} requires TLS (require_secure_transport=ON): it refused the connection with ssl-mode=${settings.sslMode ?? 'preferred'} (${found}) and accepts the same user over TLS`,
+    {
+      cause: error,
+      hint: 'remove ssl-mode=disabled (the default, preferred, uses TLS when the server offers it) or set ssl-mode=required',
+      facts: { sslMode: settings.sslMode ?? 'preferred' },
+    },
+  );
+}
 
 /**
  * The connect error as a `TlsError` when TLS is why it failed, with what was expected, what was
@@ -134,22 +146,18 @@ export function tlsErrorOf(error: unknown, settings: TlsSettings, where: string)
   const mode = settings.sslMode ?? 'preferred';
   const e = error as { code?: string; errno?: number; message?: string } | null;
   const found = e?.message ?? String(error);
-  if (e?.code && CERTIFICATE_CODES.has(e.code)) {
-    const expected =
-      e.code === 'ERR_TLS_CERT_ALTNAME_INVALID'
-        ? 'a server certificate naming the host connected to'
-        : `a server certificate signed by the CA in ${settings.sslCa ?? '(no ssl-ca given)'}`;
-    return new TlsError(
-      `TLS to ${where} (ssl-mode=${mode}): expected ${expected}, found: ${found} (${e.code})`,
-      {
-        cause: error,
-        hint:
-          e.code === 'ERR_TLS_CERT_ALTNAME_INVALID'
-            ? 'connect by the name the certificate holds, or use ssl-mode=verify-ca to check the CA only'
-            : "set ssl-ca to the CA that signed the server's certificate (the server's ssl_ca), or ssl-mode=required to encrypt without verifying",
-        facts: { sslMode: mode, code: e.code, ...(settings.sslCa ? { sslCa: settings.sslCa } : {}) },
-      },
-    );
+  if (isCertificateFailure(e)) {
+    const identity = /altnames|does not match|hostname/i.test(found);
+    const expected = identity
+      ? 'a server certificate naming the host connected to'
+      : `a server certificate signed by the CA in ${settings.sslCa ?? '(no ssl-ca given)'}`;
+    return new TlsError(`TLS to ${where} (ssl-mode=${mode}): expected ${expected}, found: ${found}`, {
+      cause: error,
+      hint: identity
+        ? 'connect by the name the certificate holds, or use ssl-mode=verify-ca to check the CA only'
+        : "set ssl-ca to the CA that signed the server's certificate (the server's ssl_ca), or ssl-mode=required to encrypt without verifying",
+      facts: { sslMode: mode, ...(settings.sslCa ? { sslCa: settings.sslCa } : {}) },
+    });
   }
   if (isNoTlsOnServer(error)) {
     return new TlsError(
@@ -162,14 +170,7 @@ export function tlsErrorOf(error: unknown, settings: TlsSettings, where: string)
     );
   }
   if (e?.errno !== undefined && SECURE_TRANSPORT_REQUIRED.has(e.errno)) {
-    return new TlsError(
-      `${where} requires TLS (require_secure_transport=ON), and the connection had ssl-mode=${mode}: ${found}`,
-      {
-        cause: error,
-        hint: 'remove ssl-mode=disabled (the default, preferred, uses TLS when the server offers it) or set ssl-mode=required',
-        facts: { sslMode: mode, errno: e.errno },
-      },
-    );
+    return secureTransportRequired(error, settings, where);
   }
   return null;
 }

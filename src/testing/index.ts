@@ -8,7 +8,7 @@
  * console.log(await box.rows('wp_users', { orderBy: 'ID' }));
  */
 export { ServerStartError } from '../errors/index.ts';
-export { containerRuntimeHinted, DEFAULT_TEST_IMAGE } from './container-server.ts';
+export { containerCommand, containerRuntimeHinted, DEFAULT_TEST_IMAGE } from './container-server.ts';
 export { type EphemeralServerOptions, freePort, startEphemeralServer } from './ephemeral-server.ts';
 export type { MysqlServer, ProviderKind } from './mysql-server.ts';
 export { createSandbox, type RowsOptions, type Sandbox, type SandboxOptions } from './sandbox.ts';
