@@ -38,6 +38,10 @@ export async function containerRuntimeReachable(): Promise<boolean> {
  * Server options for a test image: the image's stock defaults (`local_infile` OFF, binlog on and
  * `caching_sha2_password` on MySQL 8), plus GTIDs on MySQL, as production clusters run them (MySQL
  * Operator, Group Replication). MariaDB images run as they come.
+ *
+ * @example
+ * containerCommand('mysql:8.4')     // ['--gtid-mode=ON', '--enforce-gtid-consistency=ON']
+ * containerCommand('mariadb:11.4')  // []
  */
 export function containerCommand(image: string): readonly string[] {
   return /(^|\/)mariadb(:|$)/i.test(image) ? [] : ['--gtid-mode=ON', '--enforce-gtid-consistency=ON'];
