@@ -85,21 +85,21 @@ export function checkTlsSettings(settings: TlsSettings): void {
 export function mysql2Ssl(settings: TlsSettings): SslOptions | undefined {
   const mode = settings.sslMode ?? 'preferred';
   if (mode === 'disabled') return undefined;
-  const read = (path: string, what: string) => {
+  const read = (path: string, what: string, option: string) => {
     try {
       return readFileSync(path);
     } catch (cause) {
       throw new UsageError(`cannot read the ${what} file ${path}`, {
         cause,
-        hint: `check the ssl-${what === 'CA' ? 'ca' : what === 'client certificate' ? 'cert' : 'key'} path`,
+        hint: `check the ${option} path, and that this process may read it`,
       });
     }
   };
   const verify = mode === 'verify-ca' || mode === 'verify-identity';
   return {
-    ...(settings.sslCa ? { ca: read(settings.sslCa, 'CA') } : {}),
-    ...(settings.sslCert ? { cert: read(settings.sslCert, 'client certificate') } : {}),
-    ...(settings.sslKey ? { key: read(settings.sslKey, 'client key') } : {}),
+    ...(settings.sslCa ? { ca: read(settings.sslCa, 'CA', 'ssl-ca') } : {}),
+    ...(settings.sslCert ? { cert: read(settings.sslCert, 'client certificate', 'ssl-cert') } : {}),
+    ...(settings.sslKey ? { key: read(settings.sslKey, 'client key', 'ssl-key') } : {}),
     rejectUnauthorized: verify,
     // mysql2 checks the host name only when asked; verify-ca checks the chain alone.
     verifyIdentity: mode === 'verify-identity',

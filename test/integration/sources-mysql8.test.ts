@@ -132,7 +132,9 @@ describe('fromMysqldump on an Oracle MySQL 8.0.40 dump', () => {
         tables: ['instances'],
         database: 'mysql_innodb_cluster_metadata',
       }).extract(ws.context);
-      await expect(extract).rejects.toThrow(/instances/);
+      await expect(extract).rejects.toThrow(
+        /at byte \d+: the rows of instances are not in INSERT … VALUES form/,
+      );
       await expect(extract).rejects.toMatchObject({ name: 'SourceError' });
       expect(await tablesOf(ws.target, ws.schema)).toEqual([]);
     } finally {
