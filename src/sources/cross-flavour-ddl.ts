@@ -1,5 +1,5 @@
 import { compareVersions, type DialectInfo } from '../db/index.ts';
-import { type DdlToken, identName, isWord, significant } from './ddl-lexer.ts';
+import { type DdlToken, identName, isWord, nextSignificant, significant } from './ddl-lexer.ts';
 
 /**
  * Functions MySQL takes as a bare `DEFAULT` (every other expression default needs parentheses there,
@@ -146,14 +146,6 @@ function adaptIndexForMariadb(
     }
   }
   return out;
-}
-
-function nextSignificant(tokens: readonly DdlToken[], from: number): number {
-  for (let j = from; j < tokens.length; j++) {
-    const t = tokens[j]!;
-    if (t.kind !== 'space' && t.kind !== 'comment') return j;
-  }
-  return -1;
 }
 
 function matchingParen(tokens: readonly DdlToken[], open: number): number {

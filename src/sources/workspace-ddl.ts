@@ -4,7 +4,15 @@ import { SourceError } from '../errors/index.ts';
 import { standInCollation } from './collation-map.ts';
 import { type CreateTable, type DumpColumn, parseCreateTable } from './create-table.ts';
 import { adaptItemForFlavour } from './cross-flavour-ddl.ts';
-import { type DdlToken, identName, isWord, joinTokens, lexDdl, significant } from './ddl-lexer.ts';
+import {
+  type DdlToken,
+  identName,
+  isWord,
+  joinTokens,
+  lexDdl,
+  nextSignificant,
+  significant,
+} from './ddl-lexer.ts';
 
 /** What the workspace server is and knows, for adapting DDL to it. */
 export interface WorkspaceServer extends DialectInfo {
@@ -244,15 +252,6 @@ function tidySpaces(tokens: readonly DdlToken[]): DdlToken[] {
   }
   while (out.length > 0 && out[out.length - 1]!.kind === 'space') out.pop();
   return out;
-}
-
-function nextSignificant(tokens: readonly DdlToken[], from: number, skipEquals: boolean): number {
-  for (let j = from; j < tokens.length; j++) {
-    const t = tokens[j]!;
-    if (t.kind === 'space' || t.kind === 'comment' || (skipEquals && t.text === '=')) continue;
-    return j;
-  }
-  return -1;
 }
 
 function mapCollation(token: DdlToken, server: WorkspaceServer, label: string, changes: string[]): DdlToken {
