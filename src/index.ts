@@ -10,6 +10,7 @@ export * from './db/index.ts';
 export * from './errors/index.ts';
 export * from './ledger/index.ts';
 export * from './primitives/index.ts';
+export type { PeerAgreement } from './runner/cluster-agreement.ts';
 export {
   defineRestore,
   type RestoreDefinition,
@@ -25,5 +26,6 @@ export type * from './runner/restore-api.ts';
 export { type ApplyOptions, apply, plan, type RunOptions } from './runner/run-restore.ts';
 export type { StandardSchemaV1 } from './runner/standard-schema.ts';
 export { type RunSummary, status } from './runner/status.ts';
+export type { ThrottleOptions, ThrottlePause, ThrottleSummary } from './runner/throttle.ts';
 export { type UndoOptions, undo } from './runner/undo-run.ts';
 export * from './sources/index.ts';

@@ -2,6 +2,7 @@ import { CompiledQuery, Kysely, MysqlDialect } from 'kysely';
 import { createPool, type Pool, type PoolOptions } from 'mysql2';
 import { createConnection as createConnectionPromise } from 'mysql2/promise';
 import { UsageError } from '../errors/index.ts';
+import { type ClusterTopology, readClusterTopology } from './cluster-topology.ts';
 import { type ConnectionOptions, describeConnection, parseConnectionUrl } from './connection-url.ts';
 import { readServerInfo, type ServerInfo } from './server-info.ts';
 import { restoreSqlMode } from './sql-mode.ts';
@@ -11,6 +12,8 @@ import { checkTlsSettings, isNoTlsOnServer, mysql2Ssl, secureTransportRequired, 
 export interface Target extends AsyncDisposable {
   readonly db: Kysely<any>;
   readonly server: ServerInfo;
+  /** Galera / Group Replication / replicas as the server told at connect time; runs re-read it before writing. */
+  readonly topology: ClusterTopology;
   /** The connection with the password removed, safe to print. */
   readonly description: string;
   /** Connection options, password included: for opening more connections, never for printing. */
@@ -100,8 +103,10 @@ async function open(options: ConnectionOptions, settings: ConnectSettings): Prom
     }),
   });
   let server: ServerInfo;
+  let topology: ClusterTopology;
   try {
     server = await readServerInfo(db);
+    topology = await readClusterTopology(db, server.flavour);
   } catch (cause) {
     await db.destroy().catch(() => undefined);
     const tls = tlsErrorOf(cause, options, describeConnection(options));
@@ -118,6 +123,7 @@ async function open(options: ConnectionOptions, settings: ConnectSettings): Prom
   return Object.freeze({
     db,
     server,
+    topology,
     options,
     description: describeConnection(options),
     reconnect: (overrides: Partial<ConnectionOptions> = {}) =>

@@ -1,3 +1,15 @@
+export { averageRowBytes, type CopySpec, copyRows, rowsPerWriteset } from './chunked-copy.ts';
+export {
+  type ClusterTopology,
+  clusterActive,
+  type GaleraState,
+  type GroupMember,
+  type GroupReplicationState,
+  type MemberAddress,
+  parseAddressList,
+  readClusterTopology,
+  requiresPrimaryKeys,
+} from './cluster-topology.ts';
 export { type ConnectSettings, connect, poolOptions, type Target } from './connect.ts';
 export {
   type ConnectionOptions,
@@ -31,3 +43,5 @@ export { restoreSqlMode } from './sql-mode.ts';
 export { splitSqlScript } from './sql-script.ts';
 export { TableRef } from './table-ref.ts';
 export { SSL_MODES, type SslMode, type TlsSettings } from './tls.ts';
+export { assertWritableMember, writeRefusal } from './writable-member.ts';
+export { type WriteLimits, writeLimits } from './write-limits.ts';

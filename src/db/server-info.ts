@@ -152,7 +152,7 @@ export function serverInfoFromRows(rows: ServerInfoRows): ServerInfo {
   });
 }
 
-function isOn(value: string | undefined): boolean {
+export function isOn(value: string | undefined): boolean {
   return value !== undefined && ['on', '1', 'true'].includes(value.toLowerCase());
 }
 

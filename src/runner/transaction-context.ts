@@ -3,20 +3,37 @@ import { TableRef } from '../db/index.ts';
 import { DriftSincePlanError } from '../errors/index.ts';
 import {
   checkGate,
+  checkWriteIdentifiers,
   columnDriftProfile,
   describeExpectation,
   estimateWriteBytes,
   hashRows,
   purge,
+  purgeSpec,
   replaceChildren,
+  replaceChildrenSpec,
   replaceRows,
+  replaceRowsSpec,
+  requireColumn,
   type Scope,
   type UndoRecord,
   upsertColumns,
+  upsertColumnsSpec,
   type WriteContext,
+  type WriteIdentifiers,
   type WriteResult,
 } from '../primitives/index.ts';
+import {
+  purgeContract,
+  replaceChildrenContract,
+  replaceRowsContract,
+  TX_DIFF,
+  TX_VERIFY,
+  upsertColumnsContract,
+} from '../validation/api-contracts.ts';
+import { checkCall, checkThen } from '../validation/check-call.ts';
 import type { RunExecution } from './execution.ts';
+import { withModuleSql } from './module-sql-error.ts';
 import type { DriftProfileReport, OperationReport } from './report.ts';
 import type { DiffSpec, Query, TransactionContext } from './restore-api.ts';
 import { countCheck, type PlannedOperations } from './restore-context.ts';
@@ -28,11 +45,14 @@ export interface TransactionState {
   /** Descriptions of what ran, digested into the step's `sql_digest`. */
   readonly statements: string[];
   estimatedBytes: number;
+  estimatedRows: number;
   oversized: boolean;
 }
 
 export interface TransactionSettings {
   readonly stepName: string;
+  /** The step whose scope hashes a plan recorded for these writes (`name#i` for a chunk). */
+  readonly hashStep: string;
   readonly planned: PlannedOperations | null;
   /** In chunked mode, maps the chunked scope to the current chunk's sub-scope. */
   readonly resolveScope: (scope: Scope) => Scope;
@@ -54,10 +74,17 @@ interface WritePlan {
   /** A `where` condition of the write, if any. */
   readonly where?: RawBuilder<unknown> | undefined;
   readonly gate: string | null;
+  /** The names the write uses, checked before anything of it runs. */
+  readonly spec: WriteIdentifiers;
   perform(): Promise<WriteResult>;
 }
 
 const DRIFT_SAMPLES = 5;
+
+const TX_PURGE = purgeContract('tx.purge');
+const TX_REPLACE_ROWS = replaceRowsContract('tx.replaceRows');
+const TX_UPSERT_COLUMNS = upsertColumnsContract('tx.upsertColumns');
+const TX_REPLACE_CHILDREN = replaceChildrenContract('tx.replaceChildren');
 
 /** The `tx` a module's transaction body receives. */
 export function createTransactionContext(
@@ -75,12 +102,17 @@ export function createTransactionContext(
    * its gate before any live row changes, and copies before-images first.
    */
   async function write(plan: WritePlan): Promise<number> {
+    // Every name the write uses, before the first statement that reads rows (hash, profile, size).
+    const checked = await checkWriteIdentifiers(ctx.tx, plan.spec);
+    // A blanket write's allow-list only shapes the plan's profile, but a misspelt name there is still wrong.
+    if (plan.kind === 'replaceRows' || plan.kind === 'replaceChildren')
+      for (const c of plan.allowList ?? []) requireColumn(checked.live, c);
     const liveTable = live(plan.table);
     const { scope, on } = plan;
     // Each of these reads costs a pass over the scoped rows: a plan takes them all (it records the hash
     // and reports the size); an apply only what it checks — the hash when a plan recorded one, the size
     // when a limit applies.
-    const plannedHash = settings.planned?.scopeHashes.get(`${settings.stepName}/${plan.kind}/${plan.table}`);
+    const plannedHash = settings.planned?.scopeHashes.get(`${settings.hashStep}/${plan.kind}/${plan.table}`);
     const scopeHash =
       scope && (execution.mode === 'plan' || plannedHash)
         ? await hashRows(ctx.tx, liveTable, { table: scope.table, columns: scope.key, ...(on ? { on } : {}) })
@@ -99,17 +131,17 @@ export function createTransactionContext(
         await driftProfile(ctx.tx, settings.stepName, liveTable, plan.from, scope, on, plan.allowList),
       );
     }
-    const estimatedBytes =
+    const estimate =
       scope && (execution.mode === 'plan' || settings.sizeLimited)
-        ? (
-            await estimateWriteBytes(ctx.tx, liveTable, {
-              scope,
-              ...(plan.from ? { from: plan.from } : {}),
-              ...(on ? { on } : {}),
-            })
-          ).estimatedBytes
+        ? await estimateWriteBytes(ctx.tx, liveTable, {
+            scope,
+            ...(plan.from ? { from: plan.from } : {}),
+            ...(on ? { on } : {}),
+          })
         : null;
+    const estimatedBytes = estimate?.estimatedBytes ?? null;
     state.estimatedBytes += estimatedBytes ?? 0;
+    state.estimatedRows += estimate?.estimatedRows ?? 0;
     settings.checkSize();
     const result = await plan.perform();
     state.operations.push({
@@ -148,102 +180,125 @@ export function createTransactionContext(
     expect ? describeExpectation(expect) : null;
 
   const tx: TransactionContext = {
-    purge: (table, options) => {
-      if (options.scope) {
-        const scope = settings.resolveScope(options.scope);
+    purge: (table, options) =>
+      checkThen(TX_PURGE, { table, options }, () => {
+        const gate = gateOf(options.expect);
+        if (options.scope) {
+          const resolved = { ...options, scope: settings.resolveScope(options.scope) };
+          return write({
+            kind: 'purge',
+            table,
+            scope: resolved.scope,
+            on: onOf(options.on),
+            from: undefined,
+            allowList: null,
+            gate,
+            spec: purgeSpec(ctx, table, resolved),
+            perform: () => purge(ctx, table, resolved),
+          });
+        }
+        // The where condition is the module's own SQL: a server error about it names option 'where'.
+        return withModuleSql('tx.purge', "option 'where'", () =>
+          write({
+            kind: 'purge',
+            table,
+            scope: undefined,
+            on: undefined,
+            from: undefined,
+            allowList: null,
+            where: options.where,
+            gate,
+            spec: purgeSpec(ctx, table, options),
+            perform: () => purge(ctx, table, options),
+          }),
+        );
+      }),
+    replaceRows: (table, options) =>
+      checkThen(TX_REPLACE_ROWS, { table, options }, () => {
+        const { allowList, ...rest } = options;
+        const resolved = { ...rest, scope: settings.resolveScope(rest.scope) };
         return write({
-          kind: 'purge',
+          kind: 'replaceRows',
           table,
-          scope,
-          on: onOf(options.on),
-          from: undefined,
-          allowList: null,
-          gate: gateOf(options.expect),
-          perform: () => purge(ctx, table, { ...options, scope }),
+          scope: resolved.scope,
+          on: onOf(rest.on),
+          from: rest.from,
+          allowList: allowList ?? null,
+          gate: gateOf(rest.expect),
+          spec: replaceRowsSpec(ctx, table, resolved),
+          perform: () => replaceRows(ctx, table, resolved),
         });
-      }
-      return write({
-        kind: 'purge',
-        table,
-        scope: undefined,
-        on: undefined,
-        from: undefined,
-        allowList: null,
-        where: options.where,
-        gate: gateOf(options.expect),
-        perform: () => purge(ctx, table, options),
-      });
+      }),
+    upsertColumns: (table, options) =>
+      checkThen(TX_UPSERT_COLUMNS, { table, options }, () => {
+        const resolved = { ...options, scope: settings.resolveScope(options.scope) };
+        const go = () =>
+          write({
+            kind: 'upsertColumns',
+            table,
+            scope: resolved.scope,
+            on: onOf(options.on),
+            from: options.from,
+            allowList: options.columns,
+            where: options.where,
+            gate: gateOf(options.expect),
+            spec: upsertColumnsSpec(ctx, table, resolved),
+            perform: () => upsertColumns(ctx, table, resolved),
+          });
+        return options.where ? withModuleSql('tx.upsertColumns', "option 'where'", go) : go();
+      }),
+    replaceChildren: (table, options) =>
+      checkThen(TX_REPLACE_CHILDREN, { table, options }, () => {
+        const { allowList, ...rest } = options;
+        const resolved = { ...rest, scope: settings.resolveScope(rest.scope) };
+        return write({
+          kind: 'replaceChildren',
+          table,
+          scope: resolved.scope,
+          on: onOf(rest.parentKey),
+          from: rest.from,
+          allowList: allowList ?? null,
+          gate: gateOf(rest.expect),
+          spec: replaceChildrenSpec(ctx, table, resolved),
+          perform: () => replaceChildren(ctx, table, resolved),
+        });
+      }),
+    verify: (name: string, check: Query | DiffSpec, options) =>
+      checkThen(TX_VERIFY, { name, check, options }, async () => {
+        const spec = (check as DiffSpec).kind === 'diff' ? (check as DiffSpec) : null;
+        const resolved = spec?.scope ? { ...spec, scope: settings.resolveScope(spec.scope) } : check;
+        const found = await withModuleSql('tx.verify', "argument 'check'", () =>
+          countCheck(ctx.tx as Kysely<any>, resolved),
+        );
+        state.operations.push({
+          kind: 'verify',
+          table: spec ? spec.live : '',
+          name,
+          deleted: 0,
+          inserted: 0,
+          updated: 0,
+          rows: found,
+          gate: describeExpectation(options.expect),
+          estimatedBytes: null,
+          scopeHash: null,
+          warnings: [],
+        });
+        checkGate(`${settings.stepName}: ${name}`, options.expect, found);
+        return found;
+      }),
+    diff: (table, backup, options = {}) => {
+      checkCall(TX_DIFF, { table, backup, options });
+      return {
+        kind: 'diff' as const,
+        live: table,
+        liveTable: live(table),
+        backup,
+        ...(options.scope ? { scope: options.scope } : {}),
+        ...(options.on ? { on: [options.on].flat() } : {}),
+        ...(options.columns ? { columns: options.columns } : {}),
+        ...(options.key ? { key: [options.key].flat() } : {}),
+      };
     },
-    replaceRows: (table, { allowList, ...options }) => {
-      const scope = settings.resolveScope(options.scope);
-      return write({
-        kind: 'replaceRows',
-        table,
-        scope,
-        on: onOf(options.on),
-        from: options.from,
-        allowList: allowList ?? null,
-        gate: gateOf(options.expect),
-        perform: () => replaceRows(ctx, table, { ...options, scope }),
-      });
-    },
-    upsertColumns: (table, options) => {
-      const scope = settings.resolveScope(options.scope);
-      return write({
-        kind: 'upsertColumns',
-        table,
-        scope,
-        on: onOf(options.on),
-        from: options.from,
-        allowList: options.columns,
-        where: options.where,
-        gate: gateOf(options.expect),
-        perform: () => upsertColumns(ctx, table, { ...options, scope }),
-      });
-    },
-    replaceChildren: (table, { allowList, ...options }) => {
-      const scope = settings.resolveScope(options.scope);
-      return write({
-        kind: 'replaceChildren',
-        table,
-        scope,
-        on: onOf(options.parentKey),
-        from: options.from,
-        allowList: allowList ?? null,
-        gate: gateOf(options.expect),
-        perform: () => replaceChildren(ctx, table, { ...options, scope }),
-      });
-    },
-    verify: async (name: string, check: Query | DiffSpec, options) => {
-      const spec = (check as DiffSpec).kind === 'diff' ? (check as DiffSpec) : null;
-      const resolved = spec?.scope ? { ...spec, scope: settings.resolveScope(spec.scope) } : check;
-      const found = await countCheck(ctx.tx as Kysely<any>, resolved);
-      state.operations.push({
-        kind: 'verify',
-        table: spec ? spec.live : '',
-        name,
-        deleted: 0,
-        inserted: 0,
-        updated: 0,
-        rows: found,
-        gate: describeExpectation(options.expect),
-        estimatedBytes: null,
-        scopeHash: null,
-        warnings: [],
-      });
-      checkGate(`${settings.stepName}: ${name}`, options.expect, found);
-      return found;
-    },
-    diff: (table, backup, options = {}) => ({
-      kind: 'diff' as const,
-      live: table,
-      liveTable: live(table),
-      backup,
-      ...(options.scope ? { scope: options.scope } : {}),
-      ...(options.on ? { on: [options.on].flat() } : {}),
-      ...(options.columns ? { columns: options.columns } : {}),
-      ...(options.key ? { key: [options.key].flat() } : {}),
-    }),
   };
   return Object.freeze(tx);
 }

@@ -1,7 +1,10 @@
 import { type RawBuilder, sql } from 'kysely';
-import { quoteId, TableRef } from '../db/index.ts';
+import { averageRowBytes, copyRows, quoteId, rowsPerWriteset, TableRef, writeLimits } from '../db/index.ts';
 import { SourceError, UsageError } from '../errors/index.ts';
+import { FROM_SCHEMA } from '../validation/api-contracts.ts';
+import { checkCall } from '../validation/check-call.ts';
 import { asSourceError, type LandingTable, LandingZone } from './landing-zone.ts';
+import { resolveQualifiedTables } from './qualified-tables.ts';
 import type { ExtractContext, ExtractResult, Source } from './source.ts';
 import { tableColumns } from './table-columns.ts';
 
@@ -25,10 +28,10 @@ export interface SchemaSourceOptions {
  *   where: { wp_usermeta: sql`user_id IN (SELECT ID FROM wordpress_restored.wp_users WHERE ID > 1000)` },
  * }));
  */
-export function fromSchema(schema: string, options: SchemaSourceOptions): Source {
-  if (options.tables.length === 0) {
-    throw new UsageError('fromSchema needs at least one table', { hint: "pass { tables: ['wp_users'] }" });
-  }
+export function fromSchema(schema: string, given: SchemaSourceOptions): Source {
+  checkCall(FROM_SCHEMA, { schema, options: given });
+  const { tables } = resolveQualifiedTables('fromSchema', given.tables, schema, 'schema');
+  const options: SchemaSourceOptions = { ...given, tables };
   return Object.freeze({
     kind: 'schema' as const,
     description: `schema ${schema}`,
@@ -50,13 +53,15 @@ async function extractSchema(
   const db = context.target.db;
   const landed: LandingTable[] = [];
   try {
-    for (const table of options.tables) {
+    // Every table is looked up before the first copy: a misspelt or missing one fails before any work.
+    const found = [];
+    for (const table of options.tables) found.push({ table, columns: await tableColumns(db, schema, table) });
+    for (const { table, columns } of found) {
       context.signal?.throwIfAborted();
       const source = new TableRef(schema, table);
-      const columns = await tableColumns(db, schema, table);
       if (!columns.hasPrimaryKey && zone.server.requirePrimaryKey) {
         throw new SourceError(
-          `table ${source} has no primary key, and the server requires one (sql_require_primary_key / innodb_force_primary_key), so CREATE TABLE … LIKE cannot copy it`,
+          `table ${source} has no primary key, and the server requires one (sql_require_primary_key / innodb_force_primary_key, or a Galera / Group Replication cluster), so CREATE TABLE … LIKE cannot copy it`,
           {
             hint: 'extract it with fromServer into a workspace that allows it, or add a key to the backup copy',
           },
@@ -66,9 +71,19 @@ async function extractSchema(
       await zone.run(target, `CREATE TABLE ${target.qualified} LIKE ${source.qualified}`, `schema ${schema}`);
       landed.push({ sourceSchema: schema, sourceTable: table, table: target });
       const list = sql.raw(columns.writable.map(quoteId).join(', '));
-      const where = options.where?.[table];
-      await sql`INSERT INTO ${target} (${list}) SELECT ${list} FROM ${source}${where ? sql` WHERE ${where}` : sql``}`.execute(
+      // On a cluster, in statements that each fit its writeset limits (keyset over the primary key).
+      await copyRows(
         db,
+        {
+          into: target,
+          columns: list,
+          select: list,
+          from: sql`${source}`,
+          where: options.where?.[table] ?? null,
+          key: columns.primaryKey,
+          qualifier: source,
+        },
+        rowsPerWriteset(writeLimits(context.target.topology), await averageRowBytes(db, source)),
       );
       context.onProgress?.(Object.freeze({ table, bytesRead: 0, bytesTotal: null, rows: 0 }));
     }
