@@ -1,10 +1,12 @@
 import { CompiledQuery, Kysely, MysqlDialect } from 'kysely';
 import { createPool, type Pool, type PoolOptions } from 'mysql2';
+import { createConnection as createConnectionPromise } from 'mysql2/promise';
 import { UsageError } from '../errors/index.ts';
 import { type ClusterTopology, readClusterTopology } from './cluster-topology.ts';
 import { type ConnectionOptions, describeConnection, parseConnectionUrl } from './connection-url.ts';
 import { readServerInfo, type ServerInfo } from './server-info.ts';
 import { restoreSqlMode } from './sql-mode.ts';
+import { checkTlsSettings, isNoTlsOnServer, mysql2Ssl, secureTransportRequired, tlsErrorOf } from './tls.ts';
 
 /** A live database connection pool with what rowback knows about its server. */
 export interface Target extends AsyncDisposable {
@@ -28,10 +30,14 @@ export interface ConnectSettings {
 
 /**
  * Pool options that make values round-trip byte-exactly: big integers and decimals stay strings (never
- * a JS number above 2^53), dates stay strings (zero dates survive), binary stays Buffer.
+ * a JS number above 2^53), dates stay strings (zero dates survive), binary stays Buffer. TLS as the
+ * options' `sslMode` says (`preferred` asks for TLS; `connect()` resolves it to `disabled` for a
+ * server that offers none, so the Target's options always say what its connections do).
  */
 export function poolOptions(options: ConnectionOptions, settings: ConnectSettings = {}): PoolOptions {
+  const ssl = mysql2Ssl(options);
   return {
+    ...(ssl !== undefined ? { ssl } : {}),
     host: options.host,
     port: options.port,
     user: options.user,
@@ -67,7 +73,20 @@ export async function connect(
   url: string | ConnectionOptions,
   settings: ConnectSettings = {},
 ): Promise<Target> {
-  const options = isConnectionOptions(url) ? Object.freeze({ ...url }) : parseConnectionUrl(url as string);
+  const given = isConnectionOptions(url) ? Object.freeze({ ...url }) : parseConnectionUrl(url as string);
+  checkTlsSettings(given);
+  try {
+    return await open(given, settings);
+  } catch (error) {
+    // preferred = TLS when the server offers it, else clear text, like the MySQL client; mysql2 has no
+    // such mode and fails the handshake instead, so the connection is made again without TLS.
+    const cause = error instanceof Error ? error.cause : undefined;
+    if ((given.sslMode ?? 'preferred') !== 'preferred' || !isNoTlsOnServer(cause)) throw error;
+    return open(Object.freeze({ ...given, sslMode: 'disabled' as const }), settings);
+  }
+}
+
+async function open(options: ConnectionOptions, settings: ConnectSettings): Promise<Target> {
   const pool: Pool = createPool(poolOptions(options, settings));
   const db = new Kysely<any>({
     dialect: new MysqlDialect({
@@ -90,6 +109,11 @@ export async function connect(
     topology = await readClusterTopology(db, server.flavour);
   } catch (cause) {
     await db.destroy().catch(() => undefined);
+    const tls = tlsErrorOf(cause, options, describeConnection(options));
+    if (tls && !(isNoTlsOnServer(cause) && (options.sslMode ?? 'preferred') === 'preferred')) throw tls;
+    if (options.sslMode === 'disabled' && isAccessDenied(cause) && (await acceptsOverTls(options))) {
+      throw secureTransportRequired(cause, options, describeConnection(options));
+    }
     throw new UsageError(`cannot connect to ${describeConnection(options)}: ${errorMessage(cause)}`, {
       cause,
       hint: 'check host, port, user and password, and that the server is running',
@@ -107,6 +131,26 @@ export async function connect(
     close,
     [Symbol.asyncDispose]: close,
   });
+}
+
+function isAccessDenied(error: unknown): boolean {
+  return (error as { errno?: number } | null)?.errno === 1045;
+}
+
+/**
+ * Whether the same user gets in over TLS (certificate not verified; the probe runs no query). Tells
+ * "the server requires TLS" from a wrong password after MariaDB refused a clear-text connection
+ * with only "Access denied" (its answer under require_secure_transport=ON).
+ */
+async function acceptsOverTls(options: ConnectionOptions): Promise<boolean> {
+  const { connectionLimit: _limit, ...probe } = poolOptions({ ...options, sslMode: 'required' });
+  try {
+    const connection = await createConnectionPromise(probe);
+    await connection.end();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function errorMessage(error: unknown): string {

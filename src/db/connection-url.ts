@@ -1,7 +1,12 @@
 import { UsageError } from '../errors/index.ts';
+import { type TlsSettings, tlsFromSearchParams, tlsSearchParams } from './tls.ts';
 
-/** Where and how to connect; what `connect()` accepts besides a URL. */
-export interface ConnectionOptions {
+/**
+ * Where and how to connect; what `connect()` accepts besides a URL. Every connection rowback opens
+ * (the pool, load sessions, background statements, the `fromServer` reader) is made from one of these
+ * through `poolOptions()`, so the TLS settings hold for all of them.
+ */
+export interface ConnectionOptions extends TlsSettings {
   readonly host: string;
   readonly port: number;
   readonly user: string;
@@ -13,8 +18,9 @@ export interface ConnectionOptions {
 }
 
 /**
- * Parses `mysql://user:password@host:port/schema?socket=/path` (also `mariadb://`). Percent-encoded
- * user and password are decoded. Bad input throws a `UsageError` that never contains the password.
+ * Parses `mysql://user:password@host:port/schema?socket=/path` (also `mariadb://`), with TLS as
+ * `?ssl-mode=verify-identity&ssl-ca=/path/ca.pem&ssl-cert=…&ssl-key=…`. Percent-encoded user and
+ * password are decoded. Bad input throws a `UsageError` that never contains the password.
  */
 export function parseConnectionUrl(url: string): ConnectionOptions {
   // An unset environment variable arrives here as undefined: name it, not `url.replace`.
@@ -48,6 +54,7 @@ export function parseConnectionUrl(url: string): ConnectionOptions {
     ...(password ? { password } : {}),
     ...(database ? { database } : {}),
     ...(socketPath ? { socketPath } : {}),
+    ...tlsFromSearchParams(parsed.searchParams),
   });
 }
 
@@ -89,7 +96,11 @@ export function formatConnectionUrl(options: ConnectionOptions): string {
     encodeURIComponent(options.user) + (options.password ? `:${encodeURIComponent(options.password)}` : '');
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const path = options.database ? `/${encodeURIComponent(options.database)}` : '';
-  const query = options.socketPath ? `?socket=${encodeURIComponent(options.socketPath)}` : '';
+  const params = new URLSearchParams([
+    ...(options.socketPath ? [['socket', options.socketPath] as [string, string]] : []),
+    ...tlsSearchParams(options),
+  ]);
+  const query = params.size > 0 ? `?${params.toString()}` : '';
   return `mysql://${auth}@${host}:${options.port}${path}${query}`;
 }
 

@@ -54,3 +54,16 @@ export const GENERATED_COLUMN_CONDITION =
 export function isInvisibleExtra(extra: string): boolean {
   return /\bINVISIBLE\b/i.test(extra);
 }
+
+/**
+ * The character set name to write in SQL. `utf8` is an alias of `utf8mb3` on both flavours, but MySQL
+ * 8.0 warns that it is deprecated each time it is named (a warning fails a load), and 8.0.30+ and
+ * MariaDB 10.6+ report the set as `utf8mb3`; the `utf8mb3` name is accepted by both without a warning.
+ *
+ * @example
+ * sqlCharsetName('utf8') // 'utf8mb3'
+ */
+export function sqlCharsetName(charset: string): string {
+  const name = charset.toLowerCase();
+  return name === 'utf8' ? 'utf8mb3' : name;
+}

@@ -23,18 +23,25 @@ export {
   GENERATED_COLUMN_CONDITION,
   insertValuesUpsert,
   isInvisibleExtra,
+  sqlCharsetName,
   supportsInsertRowAlias,
 } from './dialect.ts';
 export { assertIdentifier, MAX_IDENTIFIER_LENGTH, quoteId, quoteQualified } from './quote.ts';
 export {
+  type BasicsRow,
   compareVersions,
   type Flavour,
   parseVersion,
   readServerInfo,
+  SERVER_VARIABLES,
   type ServerInfo,
+  type ServerInfoRows,
+  serverInfoFromRows,
+  type VariableRow,
 } from './server-info.ts';
 export { restoreSqlMode } from './sql-mode.ts';
 export { splitSqlScript } from './sql-script.ts';
 export { TableRef } from './table-ref.ts';
+export { SSL_MODES, type SslMode, type TlsSettings } from './tls.ts';
 export { assertWritableMember, writeRefusal } from './writable-member.ts';
 export { type WriteLimits, writeLimits } from './write-limits.ts';

@@ -28,6 +28,11 @@ export interface ServerInfo {
   };
   /** `sql_require_primary_key` (MySQL) or `innodb_force_primary_key` (MariaDB). */
   readonly requirePrimaryKey: boolean;
+  /**
+   * MySQL 8.0.30+ `sql_generate_invisible_primary_key`: every table created without a primary key gets
+   * an invisible `my_row_id` numbered by insert order. Always false on MariaDB.
+   */
+  readonly generateInvisiblePrimaryKey: boolean;
   /** `@@local_infile`: whether the server accepts `LOAD DATA LOCAL INFILE`. */
   readonly localInfile: boolean;
 }
@@ -52,7 +57,8 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-interface BasicsRow {
+/** The row of rowback's first query: `SELECT VERSION() AS versionString, @@hostname AS hostname, …`. */
+export interface BasicsRow {
   readonly versionString: string;
   readonly hostname: string;
   readonly serverId: string | number;
@@ -63,6 +69,33 @@ interface BasicsRow {
   readonly localInfile: string | number;
 }
 
+/** One row of `SHOW GLOBAL VARIABLES`. */
+export interface VariableRow {
+  readonly Variable_name: string;
+  readonly Value: string;
+}
+
+/** What `readServerInfo` asks the server, as rows; `serverInfoFromRows` turns them into `ServerInfo`. */
+export interface ServerInfoRows {
+  readonly basics: BasicsRow;
+  /** `SHOW GLOBAL VARIABLES WHERE Variable_name IN (SERVER_VARIABLES)`: absent names are absent rows. */
+  readonly variables: readonly VariableRow[];
+  /**
+   * ONLINE members in `performance_schema.replication_group_members`, or null when that table could
+   * not be read (performance_schema off, or no SELECT on it) or was not asked (plugin not loaded).
+   */
+  readonly onlineGroupMembers: number | null;
+}
+
+/** The global variables rowback reads; a name the server does not have simply returns no row. */
+export const SERVER_VARIABLES: readonly string[] = Object.freeze([
+  'server_uuid',
+  'sql_require_primary_key',
+  'innodb_force_primary_key',
+  'sql_generate_invisible_primary_key',
+  'group_replication_transaction_size_limit',
+]);
+
 /** Reads `ServerInfo` with a handful of queries that work on MySQL 8.0/8.4 and MariaDB 10.x/11.x. */
 export async function readServerInfo(db: Kysely<any>): Promise<ServerInfo> {
   const basics = await sql<BasicsRow>`
@@ -70,17 +103,29 @@ export async function readServerInfo(db: Kysely<any>): Promise<ServerInfo> {
            DATABASE() AS defaultSchema, CURRENT_USER() AS currentUser, @@sql_mode AS sqlMode,
            @@lower_case_table_names AS lowerCaseTableNames, @@local_infile AS localInfile`.execute(db);
   const row = basics.rows[0]!;
+  const variables = await sql<VariableRow>`
+    SHOW GLOBAL VARIABLES WHERE Variable_name IN (${sql.join(SERVER_VARIABLES)})`.execute(db);
+  // The plugin's variables exist only while it is loaded; MariaDB has no Group Replication.
+  const pluginLoaded =
+    parseVersion(row.versionString).flavour === 'mysql' &&
+    variables.rows.some((v) => v.Variable_name === 'group_replication_transaction_size_limit');
+  return serverInfoFromRows({
+    basics: row,
+    variables: variables.rows,
+    onlineGroupMembers: pluginLoaded ? await onlineGroupMembers(db) : null,
+  });
+}
+
+/**
+ * Builds `ServerInfo` from the rows a server returned (captured rows in tests). Pure.
+ *
+ * @example
+ * serverInfoFromRows({ basics, variables: [{ Variable_name: 'server_uuid', Value: '…' }], onlineGroupMembers: null })
+ */
+export function serverInfoFromRows(rows: ServerInfoRows): ServerInfo {
+  const row = rows.basics;
   const { flavour, version } = parseVersion(row.versionString);
-  const variables = await readVariables(db, [
-    'server_uuid',
-    'sql_require_primary_key',
-    'innodb_force_primary_key',
-    'group_replication_transaction_size_limit',
-  ]);
-  const groupReplicationActive =
-    flavour === 'mysql' && variables.has('group_replication_transaction_size_limit')
-      ? await isGroupReplicationOnline(db)
-      : false;
+  const variables = new Map(rows.variables.map((v) => [v.Variable_name.toLowerCase(), String(v.Value)]));
   const sizeLimit = variables.get('group_replication_transaction_size_limit');
   return Object.freeze({
     flavour,
@@ -94,12 +139,15 @@ export async function readServerInfo(db: Kysely<any>): Promise<ServerInfo> {
     sqlMode: row.sqlMode,
     lowerCaseTableNames: Number(row.lowerCaseTableNames),
     groupReplication: Object.freeze({
-      active: groupReplicationActive,
-      transactionSizeLimit: sizeLimit === undefined ? null : Number(sizeLimit),
+      // An unreadable members table says nothing: assume not a member rather than guess.
+      active: flavour === 'mysql' && (rows.onlineGroupMembers ?? 0) > 0,
+      transactionSizeLimit: flavour === 'mysql' && sizeLimit !== undefined ? Number(sizeLimit) : null,
     }),
     requirePrimaryKey: isOn(
       variables.get('sql_require_primary_key') ?? variables.get('innodb_force_primary_key'),
     ),
+    generateInvisiblePrimaryKey:
+      flavour === 'mysql' && isOn(variables.get('sql_generate_invisible_primary_key')),
     localInfile: isOn(String(row.localInfile)),
   });
 }
@@ -108,20 +156,14 @@ export function isOn(value: string | undefined): boolean {
   return value !== undefined && ['on', '1', 'true'].includes(value.toLowerCase());
 }
 
-async function readVariables(db: Kysely<any>, names: readonly string[]): Promise<Map<string, string>> {
-  const result = await sql<{ Variable_name: string; Value: string }>`
-    SHOW GLOBAL VARIABLES WHERE Variable_name IN (${sql.join(names)})`.execute(db);
-  return new Map(result.rows.map((r) => [r.Variable_name, r.Value]));
-}
-
-async function isGroupReplicationOnline(db: Kysely<any>): Promise<boolean> {
+async function onlineGroupMembers(db: Kysely<any>): Promise<number | null> {
   try {
     const result = await sql<{ online: number | string }>`
       SELECT COUNT(*) AS online FROM performance_schema.replication_group_members
       WHERE MEMBER_STATE = 'ONLINE'`.execute(db);
-    return Number(result.rows[0]?.online ?? 0) > 0;
+    return Number(result.rows[0]?.online ?? 0);
   } catch {
-    // performance_schema may be off or not readable by this user: then we cannot tell, assume not.
-    return false;
+    // performance_schema may be off or not readable by this user: then we cannot tell.
+    return null;
   }
 }

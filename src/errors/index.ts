@@ -22,5 +22,6 @@ export { ServerStartError } from './server-start-error.ts';
 export { SizeLimitError } from './size-limit-error.ts';
 export { SourceError } from './source-error.ts';
 export { ThrottleTimeoutError } from './throttle-timeout-error.ts';
+export { TlsError } from './tls-error.ts';
 export { UndoConflictError } from './undo-conflict-error.ts';
 export { UsageError } from './usage-error.ts';

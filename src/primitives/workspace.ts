@@ -25,10 +25,9 @@ export async function openWorkspace(target: Target, options: WorkspaceOptions): 
   const { schema } = options;
   assertIdentifier(schema, 'workspace schema');
   if (!(await schemaExists(target, schema))) {
+    const defaults = await liveSchemaDefaults(target, options.live ?? target);
     try {
-      await sql
-        .raw(`CREATE DATABASE IF NOT EXISTS ${quoteId(schema)} DEFAULT CHARACTER SET utf8mb4`)
-        .execute(target.db);
+      await sql.raw(createWorkspaceSql(schema, defaults)).execute(target.db);
     } catch (error) {
       if (!(await schemaExists(target, schema))) throw error;
     }
@@ -40,6 +39,49 @@ export async function openWorkspace(target: Target, options: WorkspaceOptions): 
     sameServer,
     table: (name: string) => new TableRef(schema, name),
   });
+}
+
+/** A schema's default character set and collation, as `information_schema.SCHEMATA` has them. */
+export interface SchemaDefaults {
+  readonly charset: string;
+  readonly collation: string;
+}
+
+/**
+ * `CREATE DATABASE` for a workspace with the live schema's defaults, so every table and key column
+ * rowback creates there without an explicit collation compares with the live columns (a fixed
+ * `utf8mb4` gives `utf8mb4_general_ci` on MariaDB and `utf8mb4_0900_ai_ci` on MySQL, and comparing
+ * either with the other is error 1267, illegal mix of collations). Same SQL on both flavours.
+ *
+ * @example
+ * createWorkspaceSql('rb_x', { charset: 'utf8mb4', collation: 'utf8mb4_0900_ai_ci' })
+ * // CREATE DATABASE IF NOT EXISTS `rb_x` DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_ai_ci
+ */
+export function createWorkspaceSql(schema: string, defaults: SchemaDefaults | null): string {
+  const head = `CREATE DATABASE IF NOT EXISTS ${quoteId(schema)} DEFAULT CHARACTER SET`;
+  if (defaults === null) return `${head} utf8mb4`;
+  const name = /^\w+$/;
+  if (!name.test(defaults.charset) || !name.test(defaults.collation)) return `${head} utf8mb4`;
+  return `${head} ${defaults.charset} COLLATE ${defaults.collation}`;
+}
+
+/**
+ * The live schema's defaults when the workspace server knows its collation (a live server of the
+ * other flavour may use one it lacks: then the workspace keeps the server's utf8mb4 default).
+ */
+async function liveSchemaDefaults(target: Target, live: Target): Promise<SchemaDefaults | null> {
+  const liveSchema = live.server.defaultSchema;
+  if (liveSchema === null) return null;
+  const found = await sql<SchemaDefaults>`
+    SELECT DEFAULT_CHARACTER_SET_NAME AS charset, DEFAULT_COLLATION_NAME AS collation
+    FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${liveSchema}`.execute(live.db);
+  const defaults = found.rows[0];
+  if (!defaults) return null;
+  const known = await sql<{ n: number | string }>`
+    SELECT COUNT(*) AS n FROM information_schema.COLLATIONS WHERE COLLATION_NAME = ${defaults.collation}`.execute(
+    target.db,
+  );
+  return Number(known.rows[0]?.n ?? 0) > 0 ? defaults : null;
 }
 
 async function schemaExists(target: Target, schema: string): Promise<boolean> {

@@ -27,6 +27,18 @@ const STAND_INS: Readonly<Record<string, readonly string[]>> = {
 export function standInCollation(collation: string, available: ReadonlySet<string>): string | null {
   const name = collation.toLowerCase();
   if (available.has(name)) return name;
+  const renamed = utf8Synonym(name);
+  if (renamed !== null && available.has(renamed)) return renamed;
   for (const candidate of STAND_INS[name] ?? []) if (available.has(candidate)) return candidate;
+  return null;
+}
+
+/**
+ * `utf8_general_ci` and `utf8mb3_general_ci` are one collation under two names: MySQL 8.0.30+ and
+ * MariaDB 10.6+ list only the `utf8mb3_` name, older servers (and their dumps) only the `utf8_` one.
+ */
+function utf8Synonym(name: string): string | null {
+  if (name.startsWith('utf8_')) return `utf8mb3_${name.slice(5)}`;
+  if (name.startsWith('utf8mb3_')) return `utf8_${name.slice(8)}`;
   return null;
 }

@@ -68,3 +68,16 @@ export function isWord(token: DdlToken | undefined, ...words: string[]): boolean
 export function joinTokens(tokens: readonly DdlToken[]): string {
   return tokens.map((t) => t.text).join('');
 }
+
+/**
+ * Index of the first token from `from` on that is not a space or comment (nor `=` with `skipEquals`,
+ * for `COLLATE = x`), or -1.
+ */
+export function nextSignificant(tokens: readonly DdlToken[], from: number, skipEquals = false): number {
+  for (let j = from; j < tokens.length; j++) {
+    const t = tokens[j]!;
+    if (t.kind === 'space' || t.kind === 'comment' || (skipEquals && t.text === '=')) continue;
+    return j;
+  }
+  return -1;
+}

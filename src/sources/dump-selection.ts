@@ -185,12 +185,16 @@ export class DumpSelection implements DumpHandler {
     }
   }
 
-  /** Binlog file/position and GTID set of the dump, from CHANGE MASTER / GTID_PURGED / gtid_slave_pos. */
+  /**
+   * Binlog file/position and GTID set of the dump, from CHANGE MASTER TO MASTER_LOG_… or (MySQL
+   * 8.0.23+ mysqldump, and 8.4's only form) CHANGE REPLICATION SOURCE TO SOURCE_LOG_…, GTID_PURGED and
+   * gtid_slave_pos.
+   */
   readonly position: Record<string, string | number> = {};
   #notePosition(text: string): void {
-    const file = /MASTER_LOG_FILE\s*=\s*'([^']*)'/i.exec(text);
+    const file = /(?:MASTER|SOURCE)_LOG_FILE\s*=\s*'([^']*)'/i.exec(text);
     if (file) this.position.binlogFile = file[1]!;
-    const pos = /MASTER_LOG_POS\s*=\s*(\d+)/i.exec(text);
+    const pos = /(?:MASTER|SOURCE)_LOG_POS\s*=\s*(\d+)/i.exec(text);
     if (pos) this.position.binlogPosition = Number(pos[1]);
     const purged = /GTID_PURGED\s*=\s*(?:\/\*!\d+\s*'\+'\s*\*\/\s*)?'([^']*)'/i.exec(text);
     if (purged) this.position.gtidPurged = purged[1]!;

@@ -42,6 +42,7 @@ export class LandingZone {
         flavour: info.flavour,
         version: info.version,
         requirePrimaryKey: requiresPrimaryKeys(info, context.target.topology),
+        generateInvisiblePrimaryKey: info.generateInvisiblePrimaryKey,
         collations: new Set(result.rows.map((r) => r.name.toLowerCase())),
       }),
     );

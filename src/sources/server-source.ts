@@ -18,6 +18,7 @@ import { ParallelLoads } from './parallel-loads.ts';
 import { ProgressReporter } from './progress.ts';
 import { resolveQualifiedTables } from './qualified-tables.ts';
 import { copyRows } from './server-rows.ts';
+import { startSnapshotAt } from './snapshot-position.ts';
 import type { ExtractContext, ExtractResult, Source } from './source.ts';
 import { type TableColumns, tableColumns } from './table-columns.ts';
 import { openTableLoader } from './table-loader.ts';
@@ -104,8 +105,7 @@ async function extractServer(
       found.set(table, await tableColumns(source.db, options.schema, table));
     await query("SET SESSION time_zone = '+00:00'");
     await query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-    await query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
-    const position = await snapshotPosition(query, source);
+    const position = await startSnapshotAt(query, source.server.flavour);
     for (const table of options.tables) {
       context.signal?.throwIfAborted();
       const from = new TableRef(options.schema, table);
@@ -183,18 +183,4 @@ function selectStatement(
     `SELECT ${columns.map(quoteId).join(', ')} FROM ${from.qualified}` +
     (compiled ? ` WHERE ${compiled.sql}` : '');
   return { sql: Buffer.from(text, 'utf8').toString('utf8'), parameters: compiled?.parameters ?? [] };
-}
-
-/** The GTID position of the snapshot, so the report says exactly which state was copied. */
-async function snapshotPosition(
-  query: (text: string) => Promise<unknown>,
-  source: Target,
-): Promise<Record<string, string | null>> {
-  const variable = source.server.flavour === 'mariadb' ? '@@gtid_current_pos' : '@@GLOBAL.gtid_executed';
-  try {
-    const rows = (await query(`SELECT ${variable}`)) as (Buffer | null)[][];
-    return { gtid: rows[0]?.[0]?.toString('utf8') ?? null };
-  } catch {
-    return { gtid: null };
-  }
 }

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { Connection } from 'mysql2/promise';
-import { quoteId, type TableRef, type Target, writeLimits } from '../db/index.ts';
+import { quoteId, sqlCharsetName, type TableRef, type Target, writeLimits } from '../db/index.ts';
 import { SourceError } from '../errors/index.ts';
 import { FanOutSink } from './fan-out-sink.ts';
 import { type LoadMethod, type LoadSettings, openLoadSession } from './load-session.ts';
@@ -126,11 +126,11 @@ async function columnTypes(target: Target, table: TableRef): Promise<Map<string,
 }
 
 function sameCharset(columnCharset: string, dataCharset: string): boolean {
-  const a = columnCharset.toLowerCase();
-  const b = dataCharset.toLowerCase();
+  const a = sqlCharsetName(columnCharset);
+  const b = sqlCharsetName(dataCharset);
   if (a === b) return true;
   // utf8mb3 text is utf8mb4 text with the same bytes.
-  return b === 'utf8mb4' && (a === 'utf8mb3' || a === 'utf8');
+  return b === 'utf8mb4' && a === 'utf8mb3';
 }
 
 function typeOf(types: Map<string, ColumnType>, spec: TableLoadSpec, name: string): ColumnType {
@@ -401,7 +401,7 @@ class InsertSink implements RowSink {
 
 function charsetName(charset: string): string {
   if (!/^\w+$/.test(charset)) throw new SourceError(`not a character set name: ${JSON.stringify(charset)}`);
-  return charset;
+  return sqlCharsetName(charset);
 }
 
 /** A load that made the server change values (truncation, bad dates) did not land the backup as it is. */

@@ -3,12 +3,26 @@ import { quoteId, quoteQualified } from '../db/index.ts';
 import { SourceError } from '../errors/index.ts';
 import { standInCollation } from './collation-map.ts';
 import { type CreateTable, type DumpColumn, parseCreateTable } from './create-table.ts';
-import { type DdlToken, identName, isWord, joinTokens, lexDdl, significant } from './ddl-lexer.ts';
+import { adaptItemForFlavour } from './cross-flavour-ddl.ts';
+import {
+  type DdlToken,
+  identName,
+  isWord,
+  joinTokens,
+  lexDdl,
+  nextSignificant,
+  significant,
+} from './ddl-lexer.ts';
 
 /** What the workspace server is and knows, for adapting DDL to it. */
 export interface WorkspaceServer extends DialectInfo {
   /** `sql_require_primary_key` / `innodb_force_primary_key`. */
   readonly requirePrimaryKey: boolean;
+  /**
+   * MySQL's `sql_generate_invisible_primary_key`: the server would give a table without a primary key
+   * its own `my_row_id`, numbered by load order, which a restore could mistake for the backup's key.
+   */
+  readonly generateInvisiblePrimaryKey?: boolean;
   /** Lower-case collation names the server has. */
   readonly collations: ReadonlySet<string>;
 }
@@ -100,7 +114,7 @@ export function rewriteCreateTable(
       );
       continue;
     }
-    const adapted = adaptTokens(item, server, label, changes);
+    const adapted = adaptItemForFlavour(adaptTokens(item, server, label, changes), server, label, changes);
     const tokens =
       options.dropAutoIncrement && sig[0]?.kind === 'ident'
         ? adapted.filter((t) => !isWord(t, 'AUTO_INCREMENT'))
@@ -118,21 +132,20 @@ export function rewriteCreateTable(
       `${label}: dropped ${what} ${droppedForeignKeys.join(', ')} (workspace tables are not linked)`,
     );
   }
-  if (!parsed.hasPrimaryKey && server.requirePrimaryKey) {
+  const makesKey = server.generateInvisiblePrimaryKey === true;
+  if (!parsed.hasPrimaryKey && (server.requirePrimaryKey || makesKey)) {
+    const why = makesKey
+      ? 'the server would add its own my_row_id (sql_generate_invisible_primary_key)'
+      : 'the server requires one';
     if (parsed.items.some((item) => significant(item).some((t) => isWord(t, 'AUTO_INCREMENT')))) {
-      throw new SourceError(
-        `table ${label} has an AUTO_INCREMENT column but no primary key, and the workspace server requires one`,
-        {
-          hint: 'extract it into a workspace on a server without sql_require_primary_key / innodb_force_primary_key',
-        },
-      );
+      throw new SourceError(`table ${label} has an AUTO_INCREMENT column but no primary key, and ${why}`, {
+        hint: 'extract it into a workspace on a server without sql_require_primary_key / innodb_force_primary_key / sql_generate_invisible_primary_key',
+      });
     }
     items.push(`${quoteId(ROW_ID_COLUMN)} bigint unsigned NOT NULL AUTO_INCREMENT INVISIBLE`);
     items.push(`PRIMARY KEY (${quoteId(ROW_ID_COLUMN)})`);
     generatesIds = true;
-    changes.push(
-      `${label}: added invisible primary key ${ROW_ID_COLUMN} (the table has none and the server requires one)`,
-    );
+    changes.push(`${label}: added invisible primary key ${ROW_ID_COLUMN} (the table has none and ${why})`);
   }
   const tableOptions = adaptOptions(parsed, server, label, changes);
   const sql = `CREATE TABLE ${quoteQualified(workspace, name)} (\n  ${items.join(',\n  ')}\n)${tableOptions ? ` ${tableOptions}` : ''}`;
@@ -250,15 +263,6 @@ function tidySpaces(tokens: readonly DdlToken[]): DdlToken[] {
   return out;
 }
 
-function nextSignificant(tokens: readonly DdlToken[], from: number, skipEquals: boolean): number {
-  for (let j = from; j < tokens.length; j++) {
-    const t = tokens[j]!;
-    if (t.kind === 'space' || t.kind === 'comment' || (skipEquals && t.text === '=')) continue;
-    return j;
-  }
-  return -1;
-}
-
 function mapCollation(token: DdlToken, server: WorkspaceServer, label: string, changes: string[]): DdlToken {
   const name = token.kind === 'string' || token.kind === 'ident' ? token.text.slice(1, -1) : token.text;
   const standIn = standInCollation(name, server.collations);
@@ -293,6 +297,14 @@ const DROPPED_OPTIONS = new Set([
   'INSERT_METHOD',
 ]);
 const QUIETLY_DROPPED = new Set(['AUTO_INCREMENT']);
+const MARIADB_ONLY_OPTIONS = new Set([
+  'PAGE_COMPRESSED',
+  'PAGE_COMPRESSION_LEVEL',
+  'ENCRYPTED',
+  'ENCRYPTION_KEY_ID',
+  'IETF_QUOTES',
+  'SEQUENCE',
+]);
 const TWO_WORD = new Set([
   'DEFAULT CHARSET',
   'DEFAULT COLLATE',
@@ -354,6 +366,15 @@ function adaptOptions(
         changes.push(`${label}: dropped ENCRYPTION=${value.text} (MySQL-only option)`);
         continue;
       }
+    }
+    if (server.flavour === 'mysql' && MARIADB_ONLY_OPTIONS.has(name)) {
+      changes.push(`${label}: dropped ${name}=${value.text} (MariaDB-only option)`);
+      continue;
+    }
+    // Aria's row format; InnoDB (the workspace engine) has none such on either flavour.
+    if (name === 'ROW_FORMAT' && value.text.toUpperCase() === 'PAGE') {
+      changes.push(`${label}: dropped ROW_FORMAT=PAGE (an Aria row format; the workspace is InnoDB)`);
+      continue;
     }
     if (name === 'COMPRESSION' && server.flavour === 'mariadb') {
       changes.push(`${label}: dropped COMPRESSION=${value.text} (MySQL-only option)`);

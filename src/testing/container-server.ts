@@ -34,13 +34,26 @@ export async function containerRuntimeReachable(): Promise<boolean> {
   }
 }
 
+/**
+ * Server options for a test image: the image's stock defaults (`local_infile` OFF, binlog on and
+ * `caching_sha2_password` on MySQL 8), plus GTIDs on MySQL, as production clusters run them (MySQL
+ * Operator, Group Replication). MariaDB images run as they come.
+ *
+ * @example
+ * containerCommand('mysql:8.4')     // ['--gtid-mode=ON', '--enforce-gtid-consistency=ON']
+ * containerCommand('mariadb:11.4')  // []
+ */
+export function containerCommand(image: string): readonly string[] {
+  return /(^|\/)mariadb(:|$)/i.test(image) ? [] : ['--gtid-mode=ON', '--enforce-gtid-consistency=ON'];
+}
+
 /** Starts `image` (default `mysql:8.4`; a `mariadb:*` image works too) with Testcontainers. */
 export async function startContainerServer(image = DEFAULT_TEST_IMAGE): Promise<MysqlServer> {
   const { MySqlContainer } = await import('@testcontainers/mysql');
-  const container = await new MySqlContainer(image)
-    .withRootPassword('rowback')
-    .withCommand(['--local-infile=1', '--max-allowed-packet=256M'])
-    .start();
+  const command = containerCommand(image);
+  const configured = new MySqlContainer(image).withRootPassword('rowback');
+  // No command at all keeps the image's own (an empty one would replace it).
+  const container = await (command.length > 0 ? configured.withCommand([...command]) : configured).start();
   const url = `mysql://root:rowback@${container.getHost()}:${container.getPort()}`;
   const versionString =
     (await container.executeQuery('SELECT VERSION()', [], true)).trim().split('\n').pop() ?? '';

@@ -216,7 +216,10 @@ async function launch(
       });
       await connection.end();
       return child;
-    } catch {
+    } catch (error) {
+      // An error the server sent (it has an SQLSTATE) means it is up and refused this probe, e.g. a
+      // server started with require_secure_transport=ON refuses a plain connection.
+      if ((error as { sqlState?: string }).sqlState !== undefined) return child;
       await sleep(100);
     }
   }

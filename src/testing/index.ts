@@ -10,7 +10,7 @@
 export { ServerStartError } from '../errors/index.ts';
 export { adminQuery, globalStatus } from './admin-query.ts';
 export type { ClusterHandle, ClusterNode, GaleraClusterHandle, ReplicaPairHandle } from './cluster-handle.ts';
-export { containerRuntimeHinted, DEFAULT_TEST_IMAGE } from './container-server.ts';
+export { containerCommand, containerRuntimeHinted, DEFAULT_TEST_IMAGE } from './container-server.ts';
 export {
   type EphemeralServer,
   type EphemeralServerOptions,

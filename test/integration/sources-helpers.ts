@@ -1,8 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type ExtractContext, quoteId, quoteQualified, sql, type Target } from 'rowback';
+import { inject } from 'vitest';
 import { runClientTool } from '../support/mariadb-client.ts';
 
 export const REAL = new URL('../../fixtures/real/', import.meta.url).pathname;
+
+/**
+ * The load methods the server under test takes: LOAD DATA LOCAL only where `local_infile` is on
+ * (stock MySQL 8 has it off; the local MariaDB has it on), INSERT everywhere.
+ */
+export function loadMethods(): readonly ('load-data' | 'insert')[] {
+  return inject('mysqlLocalInfile') ? ['load-data', 'insert'] : ['insert'];
+}
 
 export const unique = (prefix: string) => `${prefix}_${randomBytes(4).toString('hex')}`;
 

@@ -3,7 +3,7 @@ import { zstdCompressSync } from 'node:zlib';
 import { fromMysqldump, isErrorNamed, parseConnectionUrl, sql } from 'rowback';
 import { findServerBinary, startEphemeralServer } from 'rowback/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { checksum, clientLoad, REAL, tablesOf, workspace } from './sources-helpers.ts';
+import { checksum, clientLoad, loadMethods, REAL, tablesOf, workspace } from './sources-helpers.ts';
 
 const WP_TABLES = [
   'wp_commentmeta',
@@ -46,7 +46,7 @@ describe('fromMysqldump on the real MariaDB 10.11 dumps', () => {
     'databases.sql',
   ];
   for (const variant of variants) {
-    for (const method of ['load-data', 'insert'] as const) {
+    for (const method of loadMethods()) {
       it(`${variant} via ${method}: every table's checksum equals the client load`, async () => {
         const ws = await workspace(inject('mysqlUrl'));
         try {

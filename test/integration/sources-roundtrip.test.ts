@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fromMysqldump, parseConnectionUrl, quoteId, quoteQualified, sql } from 'rowback';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { prng } from '../support/prng.ts';
-import { checksum, clientLoad, rowsDigest, workspace } from './sources-helpers.ts';
+import { checksum, clientLoad, loadMethods, rowsDigest, workspace } from './sources-helpers.ts';
 
 const HOSTILE = [
   "'",
@@ -194,7 +194,7 @@ describe('round trip: hostile values → mariadb-dump → fromMysqldump', () => 
           if (t !== 't_num')
             expect([t, await fingerprint(ref.target, ref.schema, t)]).toEqual([t, expected.get(t)]);
         }
-        for (const method of ['load-data', 'insert'] as const) {
+        for (const method of loadMethods()) {
           const ws = await workspace(inject('mysqlUrl'));
           try {
             const result = await fromMysqldump(file, { tables: TABLES, method }).extract(ws.context);

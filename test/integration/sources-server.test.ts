@@ -1,6 +1,6 @@
 import { fromSchema, fromServer, sql } from 'rowback';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { checksum, clientLoad, REAL, tablesOf, workspace } from './sources-helpers.ts';
+import { checksum, clientLoad, loadMethods, REAL, tablesOf, workspace } from './sources-helpers.ts';
 
 const TABLES = ['wp_users', 'wp_usermeta', 'wp_login_audit', 'wp_posts', 'wp_options', 'gen_inv'];
 
@@ -23,7 +23,7 @@ describe('fromServer and fromSchema', () => {
     await live?.drop();
   });
 
-  for (const method of ['load-data', 'insert'] as const) {
+  for (const method of loadMethods()) {
     it(`fromServer (${method}) lands byte-identical tables, with the snapshot's position`, async () => {
       const ws = await workspace(inject('mysqlUrl'));
       try {

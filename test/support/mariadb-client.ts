@@ -5,12 +5,15 @@ import { parseConnectionUrl } from 'rowback';
 /**
  * Connection arguments for the server's own command-line tools (`mariadb`, `mariadb-dump`): the socket
  * when the URL names one, else TCP host and port; the password travels in MYSQL_PWD, never in argv.
+ * `--ssl` is TLS when the server offers it and clear text when not (checked with the 10.11 client):
+ * a MySQL 8 container's caching_sha2_password refuses a first clear-text login over TCP without it.
  */
 export function clientConnection(url: string): { readonly args: string[]; readonly env: NodeJS.ProcessEnv } {
   const o = parseConnectionUrl(url);
   return {
     args: [
       '--no-defaults',
+      '--ssl',
       `--user=${o.user}`,
       ...(o.socketPath
         ? [`--socket=${o.socketPath}`]

@@ -77,4 +77,22 @@ describe('dump position', () => {
       gtidSlavePos: '0-1-77',
     });
   });
+
+  it('records the position of a MySQL 8.0.23+/8.4 dump (CHANGE REPLICATION SOURCE TO SOURCE_LOG_…)', () => {
+    const selection = new DumpSelection({ tables: [] }, MARIADB);
+    const tokenizer = new MysqldumpTokenizer(selection);
+    // mysqldump 8.4 --source-data=2 writes this comment (8.0.23+ with --source-data; --master-data is gone in 8.4).
+    tokenizer.write(
+      Buffer.from(
+        "-- CHANGE REPLICATION SOURCE TO SOURCE_LOG_FILE='binlog.000003', SOURCE_LOG_POS=157;\n" +
+          "SET @@GLOBAL.GTID_PURGED=/*!80000 '+'*/ '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-23';\n",
+      ),
+    );
+    tokenizer.end();
+    expect(selection.position).toEqual({
+      binlogFile: 'binlog.000003',
+      binlogPosition: 157,
+      gtidPurged: '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-23',
+    });
+  });
 });
