@@ -67,7 +67,11 @@ export function buildProgram(base: CliIo, setExit: (code: number) => void): Comm
       '--restores <dir>',
       'folder of restore modules (default: $ROWBACK_RESTORES_DIR or ./restores)',
     );
-  const json = () => new Option('--json', 'print a JSON report (stable, versioned schema) on stdout');
+  // Only plan / apply / undo print a run report (versioned, docs/run-report.schema.json); the other
+  // commands print their own JSON shape, without a reportVersion, so their help must not promise one.
+  const json = () => new Option('--json', 'print the result as JSON on stdout');
+  const jsonReport = () =>
+    new Option('--json', 'print the run report as JSON on stdout (versioned: docs/run-report.schema.json)');
   const run = (action: () => Promise<number>) => action().then(setExit);
 
   const withRunOptions = (command: Command) =>
@@ -78,7 +82,7 @@ export function buildProgram(base: CliIo, setExit: (code: number) => void): Comm
       .option('--param <name=value>', 'a module param (repeatable)', collectRepeated)
       .option('--params <file.json>', 'module params from a JSON file')
       .option('--workspace <schema>', 'workspace schema (default: rb_<module id>_<hash>)')
-      .addOption(json())
+      .addOption(jsonReport())
       .option('-q, --quiet', 'no progress output');
 
   program
@@ -130,7 +134,7 @@ export function buildProgram(base: CliIo, setExit: (code: number) => void): Comm
     .addOption(control())
     .option('-y, --yes', 'do not ask for confirmation (scripts)')
     .option('--force', 'undo even though the rows changed after the run')
-    .addOption(json())
+    .addOption(jsonReport())
     .addHelpText(
       'after',
       '\nExample:\n  rowback status 20261126-wpca-uid-collision   # find the run id\n  rowback undo 42',
