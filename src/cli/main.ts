@@ -135,6 +135,7 @@ export function buildProgram(base: CliIo, setExit: (code: number) => void): Comm
     .option('-y, --yes', 'do not ask for confirmation (scripts)')
     .option('--force', 'undo even though the rows changed after the run')
     .addOption(jsonReport())
+    .option('-q, --quiet', 'no progress output')
     .addHelpText(
       'after',
       '\nExample:\n  rowback status 20261126-wpca-uid-collision   # find the run id\n  rowback undo 42',

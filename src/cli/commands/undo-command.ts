@@ -12,7 +12,12 @@ import { type ThrottleFlags, throttleOf } from '../throttle-flags.ts';
 export async function undoCommand(
   runId: string,
   flags: TargetFlags &
-    ThrottleFlags & { readonly yes?: boolean; readonly force?: boolean; readonly json?: boolean },
+    ThrottleFlags & {
+      readonly yes?: boolean;
+      readonly force?: boolean;
+      readonly json?: boolean;
+      readonly quiet?: boolean;
+    },
   io: CliIo,
 ): Promise<number> {
   if (!flags.yes && !isInteractive(io)) {
@@ -20,7 +25,7 @@ export async function undoCommand(
   }
   const throttle = throttleOf(flags);
   const target = await openTarget(flags, io);
-  const progress = progressReporter(io, Boolean(flags.json));
+  const progress = progressReporter(io, Boolean(flags.quiet || flags.json));
   try {
     const report = await undo(target, runId, {
       ...controlSchemaOf(flags, io),
