@@ -67,7 +67,11 @@ export function buildProgram(base: CliIo, setExit: (code: number) => void): Comm
       '--restores <dir>',
       'folder of restore modules (default: $ROWBACK_RESTORES_DIR or ./restores)',
     );
-  const json = () => new Option('--json', 'print a JSON report (stable, versioned schema) on stdout');
+  // Only plan / apply / undo print a run report (versioned, docs/run-report.schema.json); the other
+  // commands print their own JSON shape, without a reportVersion, so their help must not promise one.
+  const json = () => new Option('--json', 'print the result as JSON on stdout');
+  const jsonReport = () =>
+    new Option('--json', 'print the run report as JSON on stdout (versioned: docs/run-report.schema.json)');
   const run = (action: () => Promise<number>) => action().then(setExit);
 
   const withRunOptions = (command: Command) =>
@@ -79,7 +83,7 @@ export function buildProgram(base: CliIo, setExit: (code: number) => void): Comm
       .option('--params <file.json>', 'module params from a JSON file')
       .option('--workspace <schema>', 'workspace schema (default: one per run, rb_<module id>_r<run id>)')
       .option('--lease-ttl <seconds>', "how long the module's lease outlives a run that died (default 30)")
-      .addOption(json())
+      .addOption(jsonReport())
       .option('-q, --quiet', 'no progress output');
 
   program
@@ -132,7 +136,8 @@ export function buildProgram(base: CliIo, setExit: (code: number) => void): Comm
     .option('-y, --yes', 'do not ask for confirmation (scripts)')
     .option('--force', 'undo even though the rows changed after the run')
     .option('--lease-ttl <seconds>', "how long the module's lease outlives a run that died (default 30)")
-    .addOption(json())
+    .addOption(jsonReport())
+    .option('-q, --quiet', 'no progress output')
     .addHelpText(
       'after',
       '\nExample:\n  rowback status 20261126-wpca-uid-collision   # find the run id\n  rowback undo 42',

@@ -71,7 +71,7 @@ export async function undoWrites(
               throw new UndoConflictError(
                 `rows of ${what} changed since the write: hash ${now}, recorded ${record.afterHash}`,
                 {
-                  hint: 'nothing was undone; compare the live rows with the before-image table to see what changed, then undo with force to overwrite those changes',
+                  hint: 'nothing was undone; compare the live rows with the before-image table to see what changed, then undo with force to overwrite those changes (rowback undo <run> --force; undo(…, { force: true }) in the library)',
                   facts: {
                     table: live.toString(),
                     step: record.step,

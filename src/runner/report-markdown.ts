@@ -60,8 +60,15 @@ export function renderReportMarkdown(report: RunReport): string {
     );
   }
   for (const tx of report.mode === 'undo' ? [] : report.transactions) {
+    // An apply without a size limit skips the estimate (the plan made it), leaving 0 in the report:
+    // "~0 bytes" would read as a measured size.
+    const writes = report.steps
+      .find((s) => s.name === tx.name)
+      ?.operations.filter((op) => op.kind !== 'verify');
+    const estimated = !writes?.length || writes.some((op) => op.estimatedBytes !== null);
+    const size = estimated ? `~${tx.estimatedBytes} bytes` : 'size not estimated (the plan estimates it)';
     out.push(
-      `Transaction **${tx.name}**: ~${tx.estimatedBytes} bytes${tx.limitBytes ? ` (limit ${tx.limitBytes})` : ''}, ${tx.atomic ? 'atomic' : `NOT atomic: ${tx.chunksCommitted}/${tx.chunks} chunks committed`}.`,
+      `Transaction **${tx.name}**: ${size}${tx.limitBytes ? ` (limit ${tx.limitBytes})` : ''}, ${tx.atomic ? 'atomic' : `NOT atomic: ${tx.chunksCommitted}/${tx.chunks} chunks committed`}.`,
     );
   }
   if (report.transactions.length) out.push('');

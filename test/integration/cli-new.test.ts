@@ -24,6 +24,15 @@ describe('rowback new', () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/exists already/);
 
+    // `npm test` lints first, so a scaffold that is not formatted as Biome wants fails the user's
+    // first test run before their module is even looked at.
+    const lint = await runProcess(process.execPath, [
+      join(REPO_ROOT, 'node_modules/@biomejs/biome/bin/biome'),
+      'check',
+      dir,
+    ]);
+    expect(lint.code, lint.output).toBe(0);
+
     const run = await vitest(['run', '--project', 'integration', `restores/${ID}`], {
       ROWBACK_TEST_DATABASE_URL: inject('mysqlUrl'),
     });

@@ -184,7 +184,11 @@ describe('rowback CLI against a real server', () => {
   });
 
   it('refuses an already applied module (exit 6) unless --force, which is recorded', async () => {
-    expect((await runCli(['apply', ID, ...common(), '--yes'], { env })).code).toBe(0);
+    const first = await runCli(['apply', ID, ...common(), '--yes'], { env });
+    expect(first.code).toBe(0);
+    // An apply without a size limit does not estimate: it must not print a measured-looking "~0 bytes".
+    expect(first.stdout).not.toMatch(/~0 bytes/);
+    expect(first.stdout).toMatch(/size not estimated/);
     const again = await runCli(['apply', ID, ...common(), '--yes'], { env });
     expect(again.code).toBe(6);
     expect(again.stderr).toMatch(/was applied by run \d+.*--force/);

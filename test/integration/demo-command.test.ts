@@ -50,6 +50,8 @@ describe('rowback demo', () => {
       expect(out).toContain(section);
     }
     expect(out).toMatch(/Confirmed automatically/);
+    // The server came from ROWBACK_TEST_DATABASE_URL: it is the user's, and it is not removed.
+    expect(out).toContain("the demo's schemas and the temp files are removed now");
 
     const workDir = /--param backup=(\S+)\/backup\.sql/.exec(out)?.[1];
     expect(workDir).toBeDefined();

@@ -135,6 +135,10 @@ describe('undo', () => {
     await bed.exec(`UPDATE ${bed.live('wp_users').qualified} SET user_url = 'changed later' WHERE ID = 6`);
     const changed = await bed.checksums('wp_users');
     await expect(undoWrites(bed.box.target, null, [value.undo])).rejects.toThrow(UndoConflictError);
+    // The operator reads this on the CLI: the fix must be a flag they can type.
+    await expect(undoWrites(bed.box.target, null, [value.undo])).rejects.toThrow(
+      /rowback undo <run> --force/,
+    );
     expect(await bed.checksums('wp_users')).toEqual(changed);
     const forced = await undoWrites(bed.box.target, null, [value.undo], { force: true });
     expect(forced.forced).toHaveLength(1);

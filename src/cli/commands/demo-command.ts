@@ -175,7 +175,10 @@ export async function demoCommand(flags: DemoFlags, io: CliIo): Promise<number> 
     out(`[6/6] ${RUNBOOK_GUIDE}`);
     out();
     out(renderRunbook(restore, { report: applied }));
-    out(`Demo finished in ${seconds(started)} s; the server and the temp files are removed now.`);
+    // On ROWBACK_TEST_DATABASE_URL the server is the user's own: only the demo's schemas go, not it.
+    const removed =
+      server.provider === 'url' ? "the demo's schemas and the temp files" : 'the server and the temp files';
+    out(`Demo finished in ${seconds(started)} s; ${removed} are removed now.`);
     return check.ok ? EXIT.ok : EXIT.error;
   } finally {
     process.off('SIGINT', onSignal);

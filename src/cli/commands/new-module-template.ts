@@ -29,10 +29,13 @@ export default defineRestore({
     await r.transaction('restore', async (tx) => {
       const from = backup.table('wp_users');
       if (p.strategy === 'replace') await tx.replaceRows('wp_users', { from, scope: damaged });
-      else await tx.upsertColumns('wp_users', { from, scope: damaged, columns: ['user_email', 'display_name'] });
-      await tx.verify('damaged users equal the backup', tx.diff('wp_users', from, { scope: damaged, columns: ['user_email', 'display_name'] }), {
-        expect: 'no-diff',
-      });
+      else
+        await tx.upsertColumns('wp_users', { from, scope: damaged, columns: ['user_email', 'display_name'] });
+      await tx.verify(
+        'damaged users equal the backup',
+        tx.diff('wp_users', from, { scope: damaged, columns: ['user_email', 'display_name'] }),
+        { expect: 'no-diff' },
+      );
     });
   },
 });
@@ -41,8 +44,8 @@ export default defineRestore({
 
 /** The test `rowback new` writes next to the module; it passes as generated. */
 export function moduleTestTemplate(id: string): string {
-  return `import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createSandbox, type MysqlServer, type Sandbox, startMysql } from 'rowback/testing';
+  return `import { createSandbox, type MysqlServer, type Sandbox, startMysql } from 'rowback/testing';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import restore from './index.ts';
 
 let server: MysqlServer;
@@ -77,7 +80,9 @@ beforeAll(async () => {
   await box.load({ sql: \`CREATE TABLE \\\`\${backupSchema}\\\`.wp_users LIKE wp_users\` });
   await box.load({ sql: \`INSERT INTO \\\`\${backupSchema}\\\`.wp_users SELECT * FROM wp_users\` });
   // The incident: a bad import overwrote user 2.
-  await box.load({ sql: "UPDATE wp_users SET user_email = 'wrong@example.org', display_name = 'Wrong' WHERE ID = 2" });
+  await box.load({
+    sql: "UPDATE wp_users SET user_email = 'wrong@example.org', display_name = 'Wrong' WHERE ID = 2",
+  });
 }, 180_000);
 afterAll(async () => {
   await box?.drop();

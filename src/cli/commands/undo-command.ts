@@ -17,6 +17,7 @@ export async function undoCommand(
       readonly force?: boolean;
       readonly json?: boolean;
       readonly leaseTtl?: string;
+      readonly quiet?: boolean;
     },
   io: CliIo,
 ): Promise<number> {
@@ -25,7 +26,7 @@ export async function undoCommand(
   }
   const throttle = throttleOf(flags);
   const target = await openTarget(flags, io);
-  const progress = progressReporter(io, Boolean(flags.json));
+  const progress = progressReporter(io, Boolean(flags.quiet || flags.json));
   try {
     const report = await undo(target, runId, {
       ...controlSchemaOf(flags, io),
