@@ -1,6 +1,6 @@
 import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { quoteId, type TableRef } from '../db/index.ts';
-import { RevertConflictError, UsageError } from '../errors/index.ts';
+import { isErrorNamed, RevertConflictError, UsageError } from '../errors/index.ts';
 import { replaceRowsSpec } from './replace-rows.ts';
 import { applyWrites, type WriteOptions, type WriteResult } from './scoped-write.ts';
 import { allSame, columnList, joinOn, sameValue } from './sql-fragments.ts';
@@ -51,7 +51,9 @@ const SAMPLE = 5;
  * - a row it deleted is inserted again (where no row has that key now).
  * A cell (or row) changed again after the window is a conflict: `fail` (the default) stops before any
  * write and names them with field diffs, `skip` keeps the later values and reverts the rest,
- * `overwrite` puts the before-images back anyway. The rows to write are staged in the workspace and
+ * `overwrite` puts the before-images back anyway. A row it re-inserts goes back with a plain INSERT,
+ * never an update: a key another session inserts meanwhile fails the revert with a
+ * `RevertConflictError` naming it, and the transaction rolls back. The rows to write are staged in the workspace and
  * written by `replaceRows`, so before-images, drift check, gate, chunking and undo are the same.
  *
  * @example
@@ -81,7 +83,9 @@ export async function revertRows(
   // A locking read of every scoped row, the conflict counted in the select list, not in WHERE: under
   // READ COMMITTED (the write transaction's level) InnoDB releases the locks of rows a WHERE rejects,
   // and those are the rows this revert is about to write; another session could change them between
-  // this check and the write, unseen by 'fail'. Keys absent from live take no lock (no gap locks here).
+  // this check and the write, unseen by 'fail'. Keys absent from live take no lock (no gap locks under
+  // READ COMMITTED, and the level cannot change inside the transaction): the rows it re-inserts are
+  // written insert-only below, so a key put back meanwhile fails the INSERT instead of being updated.
   const counted = await ctx.tx.executeQuery<{ n: number | string | null }>(
     CompiledQuery.raw(`SELECT COALESCE(SUM(${sql3.conflict}), 0) AS n ${base} FOR UPDATE`),
   );
@@ -114,7 +118,14 @@ export async function revertRows(
     columns: pk.map((k) => meta.columns.find((c) => c.name === k)!),
     primaryKey: pk,
   });
-  for (const t of [staged, keys]) {
+  // Keys whose before-image goes back with a plain INSERT (see `WriteSpec.insertOnly`).
+  const inserts = await createWorkTable(ctx.ddl, ctx.tx, ctx.workspace, {
+    prefix: ctx.stepName,
+    name: `${live.name}_revert_inserts`,
+    columns: pk.map((k) => meta.columns.find((c) => c.name === k)!),
+    primaryKey: pk,
+  });
+  for (const t of [staged, keys, inserts]) {
     await ctx.recorder.record(ctx.stepName, { kind: 'scope', table: t, rows: null, checksum: null });
   }
   const run = (text: string) => ctx.tx.executeQuery(CompiledQuery.raw(text));
@@ -126,11 +137,21 @@ export async function revertRows(
       `${base} WHERE ${present('b')} AND c.rb_last_kind <> 'delete' AND ${present('l')}`,
   );
   // Rows the window deleted (or, under overwrite, updated rows deleted since): their before-images.
+  // Under 'fail' the check found every deleted key still absent, so all of them go back, insert-only,
+  // whatever live holds now (a key put back since the check is a conflict, not a row to skip);
+  // 'skip' leaves out keys live holds again; 'overwrite' updates those in place, as it says.
   await run(
     `${into} SELECT ${columnList(columns, 'b')} ${base} WHERE ${present('b')} AND ` +
       (overwrite
         ? `(c.rb_last_kind = 'delete' OR NOT ${present('l')})`
-        : `c.rb_last_kind = 'delete' AND NOT ${present('l')}`),
+        : `c.rb_last_kind = 'delete'${onConflict === 'skip' ? ` AND NOT ${present('l')}` : ''}`),
+  );
+  await run(
+    `INSERT INTO ${inserts.qualified} (${columnList(pk)}) SELECT ${columnList(pk, 'c')} ${base} ` +
+      `WHERE ${present('b')} AND c.rb_last_kind = 'delete'` +
+      (overwrite
+        ? ` AND NOT ${present('l')}`
+        : ` AND EXISTS (SELECT 1 FROM ${staged.qualified} AS t WHERE ${joinOn('t', pk, 'c', pk)})`),
   );
   await run(
     `INSERT INTO ${keys.qualified} (${columnList(pk)}) SELECT ${columnList(pk)} FROM ${staged.qualified}`,
@@ -146,9 +167,13 @@ export async function revertRows(
   const rows = Number(keyCount.rows[0]?.n ?? 0);
   const scope: Scope = Object.freeze({ name: `${options.scope.name} (revert)`, table: keys, key: pk, rows });
   const { before: _before, changes: _changes, onConflict: _policy, ...writeOptions } = options;
-  const [result] = await applyWrites(ctx, [
-    replaceRowsSpec(ctx, live, { ...writeOptions, from: staged, scope }),
-  ]);
+  const spec = {
+    ...replaceRowsSpec(ctx, live, { ...writeOptions, from: staged, scope }),
+    insertOnly: inserts,
+  };
+  const [result] = await applyWrites(ctx, [spec]).catch(async (error: unknown) => {
+    throw await reinsertConflict(ctx.tx, live, pk, inserts, error);
+  });
   const warnings =
     conflicts > 0
       ? [
@@ -162,6 +187,36 @@ export async function revertRows(
     conflictSample: Object.freeze(conflictSample),
     onConflict,
   });
+}
+
+/**
+ * A re-insert refused as a duplicate: the keys another session put back after the check, as a
+ * `RevertConflictError`; any other error (a secondary unique key, say) is returned as is.
+ */
+async function reinsertConflict(
+  db: Kysely<any>,
+  live: TableRef,
+  pk: readonly string[],
+  inserts: TableRef,
+  error: unknown,
+): Promise<unknown> {
+  if (!isErrorNamed(error, 'KeyConflictError')) return error;
+  const found = await sql
+    .raw<Record<string, unknown>>(
+      `SELECT ${columnList(pk, 'l')} FROM ${inserts.qualified} AS i JOIN ${live.qualified} AS l ON ${joinOn('l', pk, 'i', pk)} ` +
+        `ORDER BY ${columnList(pk, 'l')} LIMIT ${SAMPLE} LOCK IN SHARE MODE`,
+    )
+    .execute(db);
+  if (found.rows.length === 0) return error;
+  const sample = found.rows.map((row) => ({ key: row, status: 'live-present' as const, fields: [] }));
+  return new RevertConflictError(
+    `revert of ${live}: row(s) the binlog window deleted were inserted again by another session while the revert ran, e.g. ${describeSample(sample)}`,
+    {
+      cause: error,
+      hint: 'nothing was written (the transaction rolls back) and the new rows are kept; review them, then run the revert again',
+      facts: { table: live.toString(), sample },
+    },
+  );
 }
 
 /**

@@ -70,6 +70,13 @@ export interface WriteSpec {
    * whenever the scope columns are not exactly the primary key (then no conflict is possible).
    */
   readonly detectConflicts?: boolean;
+  /**
+   * replace-rows: keys (named as the primary key) whose backup rows are written by a plain INSERT,
+   * never by an update of a live row that holds the key. Under READ COMMITTED a missing key takes no
+   * gap lock, so only the INSERT itself can tell that another session put the key back meanwhile: it
+   * fails with a duplicate key (a `KeyConflictError`) and the transaction rolls back.
+   */
+  readonly insertOnly?: TableRef;
   readonly options: WriteOptions;
 }
 
@@ -305,6 +312,9 @@ async function capture(ctx: WriteContext, p: Prepared): Promise<void> {
     // A backup row with another parent than the live row is 'u' only if that parent is scoped too; the
     // scope is looked up for those rows alone (CASE evaluates the EXISTS only when reached).
     const gone = `${firstPk(B, true)} IS NULL`;
+    const insertOnly = spec.insertOnly
+      ? ` AND NOT EXISTS (SELECT 1 FROM ${spec.insertOnly.qualified} AS ${quoteId('io')} WHERE ${joinOn('io', p.pk, T, p.pk)})`
+      : '';
     const action = scopedByKey
       ? `CASE WHEN ${gone} THEN 'd' ELSE 'u' END`
       : `CASE WHEN ${gone} THEN 'd' WHEN ${sameParent(p, T, B)} THEN 'u'
@@ -316,7 +326,7 @@ async function capture(ctx: WriteContext, p: Prepared): Promise<void> {
         SELECT ${columnList(p.pk, T)}, ${action}
         FROM ${live} ${scopeJoin(p, T, S, false)}
         LEFT JOIN ${backup} ON ${pkJoin(p, T, B)}
-        WHERE ${gone} OR NOT ${rowsSame(p, p.columns)} FOR UPDATE`),
+        WHERE (${gone} OR NOT ${rowsSame(p, p.columns)})${insertOnly} FOR UPDATE`),
     );
     await run(
       tx,
@@ -347,15 +357,19 @@ async function captureMissing(tx: Kysely<any>, p: Prepared, conflicts: boolean):
   const [b, t] = p.spec.where ? [T, 'l'] : [B, T];
   const backupPk = columnList(p.pk.map(p.backupName), b);
   const livePk = `${quoteId(t)}.${quoteId(p.pk[0]!)}`;
+  // An insert-only key is inserted even where a live row holds it now: the INSERT refuses it.
+  const absent = p.spec.insertOnly
+    ? `(${livePk} IS NULL OR EXISTS (SELECT 1 FROM ${p.spec.insertOnly.qualified} AS ${quoteId('io')} WHERE ${joinOn('io', p.pk, b, p.pk.map(p.backupName))}))`
+    : `${livePk} IS NULL`;
   const from = `${p.spec.from!.qualified} AS ${quoteId(b)} ${scopeJoin(p, b, S, true)}
       LEFT JOIN ${p.spec.table.qualified} AS ${quoteId(t)} ON ${pkJoin(p, t, b)}`;
   const where = p.spec.where ? sql`AND (${p.spec.where})` : sql``;
   const select = conflicts
     ? // The live row with that key belongs to another parent: a conflict unless that parent is scoped too.
-      `SELECT ${backupPk}, CASE WHEN ${livePk} IS NULL THEN 'i' ELSE 'x' END FROM ${from}
-      WHERE (${livePk} IS NULL OR (NOT ${sameParent(p, t, b)}
+      `SELECT ${backupPk}, CASE WHEN ${absent} THEN 'i' ELSE 'x' END FROM ${from}
+      WHERE (${absent} OR (NOT ${sameParent(p, t, b)}
         AND NOT EXISTS (SELECT 1 FROM ${scope.table.qualified} AS ${quoteId('s2')} WHERE ${joinOn('s2', scope.key, t, p.on)})))`
-    : `SELECT ${backupPk}, 'i' FROM ${from} WHERE ${livePk} IS NULL`;
+    : `SELECT ${backupPk}, 'i' FROM ${from} WHERE ${absent}`;
   return run(
     tx,
     sql`INSERT INTO ${sql.raw(p.keys.qualified)} (${sql.raw(columnList(p.pk))}, rb_action) ${sql.raw(select)} ${where} FOR UPDATE`,

@@ -164,6 +164,64 @@ describe('tx.revert: three-way restore from the binary log', () => {
     expect(await rows('ID = 12')).toEqual(await truth('ID = 12'));
   });
 
+  it('a key the window deleted, inserted again by another session after the conflict check, is not overwritten: the revert fails naming it', async () => {
+    // Under READ COMMITTED a missing key takes no gap lock, so the check's locking read cannot hold
+    // the absence of user 9 (the window deleted it); the re-insert must be a plain INSERT, never an
+    // update of whatever row holds that key by the time the write runs.
+    const contended = defineRestore({
+      id: '20261204-binlog-revert-reinsert',
+      title: 'revert while another session inserts a deleted user again',
+      async run(r) {
+        const logged = await r.extract('log', fromBinlog({ tables: ['wp_users'], ...window }));
+        const users = await r.scope(
+          'damaged-users',
+          sql`SELECT ID FROM ${logged.changes('wp_users')} WHERE ID <> 3`,
+          { key: 'ID', keyFrom: 'wp_users', expect: { rows: 100 } },
+        );
+        await r.transaction('revert', async (tx) => {
+          const holder = await createConnection(log.server.url);
+          const other = await createConnection(log.server.url);
+          try {
+            // The revert records its work tables in the ledger right after its check: hold it there.
+            await holder.query(`LOCK TABLES \`${box.controlSchema}\`.artifacts WRITE`);
+            const reverting = tx.revert('wp_users', { from: logged, scope: users, onConflict: 'fail' });
+            reverting.catch(() => undefined);
+            for (;;) {
+              const [waiting] = await other.query(
+                "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE STATE = 'Waiting for table metadata lock' AND INFO LIKE '%artifacts%'",
+              );
+              if (Number((waiting as { n: number }[])[0]?.n) > 0) break;
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+            await other.query(
+              `INSERT INTO \`${box.schema}\`.wp_users (ID, user_login, user_email, display_name) VALUES (9, 'newcomer', 'new9@example.org', 'Newcomer')`,
+            );
+            await holder.query('UNLOCK TABLES');
+            await reverting;
+          } finally {
+            await holder.end();
+            await other.end();
+          }
+        });
+      },
+    });
+    const report = await box.apply(contended, {});
+    expect(report.status).toBe('failed');
+    expect(report.error).toMatchObject({ name: 'RevertConflictError' });
+    expect(report.error?.message).toMatch(/ID=9/);
+    // The newcomer stays as inserted, and no other row was written (the transaction rolled back).
+    expect(await rows('ID = 9')).toEqual([
+      { ID: '9', user_email: 'new9@example.org', display_name: 'Newcomer', user_url: '' },
+    ]);
+    const state = await sql
+      .raw<Record<string, unknown>>(`SELECT * FROM \`${side}\`.state ORDER BY ID`)
+      .execute(box.target.db);
+    const live = await sql
+      .raw<Record<string, unknown>>('SELECT * FROM wp_users WHERE ID <> 9 ORDER BY ID')
+      .execute(box.target.db);
+    expect(live.rows).toEqual(state.rows);
+  });
+
   it("onConflict 'skip' reverts cell by cell, keeps every later change, and undo puts the live rows back", async () => {
     const before = await box.checksum('wp_users');
     const report = await box.apply(restore, { onConflict: 'skip' });
