@@ -10,6 +10,7 @@ export * from './db/index.ts';
 export * from './errors/index.ts';
 export * from './ledger/index.ts';
 export * from './primitives/index.ts';
+export { renderReportHtml } from './report-html/index.ts';
 export {
   defineRestore,
   type RestoreDefinition,
@@ -25,5 +26,6 @@ export type * from './runner/restore-api.ts';
 export { type ApplyOptions, apply, plan, type RunOptions } from './runner/run-restore.ts';
 export type { StandardSchemaV1 } from './runner/standard-schema.ts';
 export { type RunSummary, status } from './runner/status.ts';
+export { type StoredReportOptions, storedReport } from './runner/stored-report.ts';
 export { type UndoOptions, undo } from './runner/undo-run.ts';
 export * from './sources/index.ts';

@@ -29,6 +29,7 @@ export const EXIT_CODES_HELP = `Exit codes:
 export function exitCodeFor(errorName: string | undefined): number {
   switch (errorName) {
     case 'UsageError':
+    case 'UnknownRunError':
       return EXIT.usage;
     case 'GateError':
       return EXIT.gateFailed;

@@ -10,6 +10,7 @@ import { gcCommand } from './commands/gc-command.ts';
 import { listCommand } from './commands/list-command.ts';
 import { newCommand } from './commands/new-command.ts';
 import { renderCommand } from './commands/render-command.ts';
+import { reportCommand } from './commands/report-command.ts';
 import { applyCommand, planCommand } from './commands/run-commands.ts';
 import { statusCommand } from './commands/status-command.ts';
 import { undoCommand } from './commands/undo-command.ts';
@@ -47,6 +48,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       'folder of restore modules (default: $ROWBACK_RESTORES_DIR or ./restores)',
     );
   const json = () => new Option('--json', 'print a JSON report (stable, versioned schema) on stdout');
+  const htmlReport = () =>
+    new Option('--html <file>', 'also write the report as one self-contained HTML page (no network)');
   const run = (action: () => Promise<number>) => action().then(setExit);
 
   const withRunOptions = (command: Command) =>
@@ -58,6 +61,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .option('--params <file.json>', 'module params from a JSON file')
       .option('--workspace <schema>', 'workspace schema (default: rb_<module id>_<hash>)')
       .addOption(json())
+      .addOption(htmlReport())
       .option('-q, --quiet', 'no progress output');
 
   program
@@ -111,11 +115,22 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('-y, --yes', 'do not ask for confirmation (scripts)')
     .option('--force', 'undo even though the rows changed after the run')
     .addOption(json())
+    .addOption(htmlReport())
     .addHelpText(
       'after',
       '\nExample:\n  rowback status 20261126-wpca-uid-collision   # find the run id\n  rowback undo 42',
     )
     .action((runId, flags) => run(() => undoCommand(runId, flags, io)));
+
+  program
+    .command('report <runId>')
+    .description('the report of a finished run, from the ledger: Markdown, --json, or --html FILE')
+    .addOption(db())
+    .addOption(control())
+    .addOption(json())
+    .addOption(htmlReport())
+    .addHelpText('after', '\nExample:\n  rowback report 42 --html run-42.html')
+    .action((runId, flags) => run(() => reportCommand(runId, flags, io)));
 
   program
     .command('gc')

@@ -17,4 +17,5 @@ export { ServerStartError } from './server-start-error.ts';
 export { SizeLimitError } from './size-limit-error.ts';
 export { SourceError } from './source-error.ts';
 export { UndoConflictError } from './undo-conflict-error.ts';
+export { UnknownRunError } from './unknown-run-error.ts';
 export { UsageError } from './usage-error.ts';

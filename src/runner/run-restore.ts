@@ -152,12 +152,13 @@ async function runModule(
       await confirmTarget(info.fingerprint, options);
     }
     const connection = await sql<{ id: string }>`SELECT CONNECTION_ID() AS id`.execute(pinned);
+    const operator = safeOperator();
     const runId = await insertRun(ledger, {
       moduleId: restore.id,
       mode,
       checksum: info.checksum,
       paramsJson: JSON.stringify({ values: redactParams(params), digest }),
-      operator: safeOperator(),
+      operator,
       clientHost: hostname(),
       targetFingerprint: JSON.stringify(info.fingerprint),
       forced: Boolean(options.force),
@@ -213,6 +214,7 @@ async function runModule(
       mode,
       status,
       checksum: info.checksum,
+      operator,
       resumedFrom: resumedFrom?.id ?? null,
       planRunId: planRun?.id ?? null,
       undoOf: null,

@@ -63,12 +63,13 @@ export async function undo(target: Target, runId: string, options: UndoOptions):
       const detail = (JSON.parse(step.detail_json) as { detail?: { undo?: UndoRecord[] } }).detail;
       records.push(...(detail?.undo ?? []));
     }
+    const operator = userInfo().username;
     const undoRunId = await insertRun(ledger, {
       moduleId: run.module_id,
       mode: 'undo',
       checksum: run.checksum,
       paramsJson: run.params_json,
-      operator: userInfo().username,
+      operator,
       clientHost: hostname(),
       targetFingerprint: JSON.stringify(fingerprint),
       forced: Boolean(options.force),
@@ -98,6 +99,7 @@ export async function undo(target: Target, runId: string, options: UndoOptions):
       mode: 'undo',
       status,
       checksum: run.checksum,
+      operator,
       resumedFrom: null,
       planRunId: null,
       undoOf: run.id,

@@ -6,6 +6,7 @@ import { renderReportMarkdown } from '../../runner/report-markdown.ts';
 import { apply, plan, type RunOptions } from '../../runner/run-restore.ts';
 import { ask, type CliIo, isInteractive, writeLine } from '../cli-io.ts';
 import { EXIT, exitCodeFor } from '../exit-codes.ts';
+import { writeHtmlReport } from '../html-output.ts';
 import {
   collectParams,
   controlSchemaOf,
@@ -22,6 +23,7 @@ export interface RunFlags extends TargetFlags, ParamFlags {
   readonly workspace?: string;
   readonly json?: boolean;
   readonly quiet?: boolean;
+  readonly html?: string;
 }
 
 export interface ApplyFlags extends RunFlags {
@@ -100,6 +102,7 @@ async function runCommand(id: string, flags: RunFlags, io: CliIo, runner: Runner
       ...(flags.workspace ? { workspaceSchema: flags.workspace } : {}),
     });
     progress.stop();
+    if (flags.html) await writeHtmlReport(io, flags.html, report);
     io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderReportMarkdown(report));
     if (report.status === 'done') return EXIT.ok;
     if (report.status === 'awaiting') return EXIT.awaitingManualStep;

@@ -4,12 +4,18 @@ import { renderReportMarkdown } from '../../runner/report-markdown.ts';
 import { undo } from '../../runner/undo-run.ts';
 import { ask, type CliIo, isInteractive, writeLine } from '../cli-io.ts';
 import { EXIT, exitCodeFor } from '../exit-codes.ts';
+import { writeHtmlReport } from '../html-output.ts';
 import { controlSchemaOf, openTarget, type TargetFlags } from '../options.ts';
 
 /** `rowback undo <run>`: puts back the before-images of an apply run. */
 export async function undoCommand(
   runId: string,
-  flags: TargetFlags & { readonly yes?: boolean; readonly force?: boolean; readonly json?: boolean },
+  flags: TargetFlags & {
+    readonly yes?: boolean;
+    readonly force?: boolean;
+    readonly json?: boolean;
+    readonly html?: string;
+  },
   io: CliIo,
 ): Promise<number> {
   if (!flags.yes && !isInteractive(io)) {
@@ -30,6 +36,7 @@ export async function undoCommand(
             );
           },
     });
+    if (flags.html) await writeHtmlReport(io, flags.html, report);
     io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderReportMarkdown(report));
     return report.status === 'done' ? EXIT.ok : exitCodeFor(report.error?.name);
   } finally {

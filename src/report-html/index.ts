@@ -1,0 +1,2 @@
+export { escapeHtml, Html, type HtmlValue, html } from './html.ts';
+export { renderReportHtml } from './render-report-html.ts';
