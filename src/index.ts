@@ -10,7 +10,7 @@ export * from './db/index.ts';
 export * from './errors/index.ts';
 export * from './ledger/index.ts';
 export * from './primitives/index.ts';
-export { renderReportHtml } from './report-html/index.ts';
+export { renderRehearsalHtml, renderReportHtml } from './report-html/index.ts';
 export {
   defineRestore,
   type RestoreDefinition,
@@ -19,6 +19,9 @@ export {
   validateParams,
 } from './runner/define-restore.ts';
 export { type GcResult, gc } from './runner/gc.ts';
+export { renderRehearsalMarkdown } from './runner/rehearsal-markdown.ts';
+export type { RehearsalReport } from './runner/rehearsal-report.ts';
+export { type RehearsalServer, type RehearseOptions, rehearse } from './runner/rehearse.ts';
 export { renderRunbook } from './runner/render-runbook.ts';
 export { type RunReport, runReportJsonSchema, runReportSchema } from './runner/report.ts';
 export { renderReportMarkdown } from './runner/report-markdown.ts';

@@ -30,6 +30,7 @@ export function exitCodeFor(errorName: string | undefined): number {
   switch (errorName) {
     case 'UsageError':
     case 'UnknownRunError':
+    case 'RehearsalScopeError':
       return EXIT.usage;
     case 'GateError':
       return EXIT.gateFailed;

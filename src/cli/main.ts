@@ -9,6 +9,7 @@ import { extractCommand } from './commands/extract-command.ts';
 import { gcCommand } from './commands/gc-command.ts';
 import { listCommand } from './commands/list-command.ts';
 import { newCommand } from './commands/new-command.ts';
+import { rehearseCommand } from './commands/rehearse-command.ts';
 import { renderCommand } from './commands/render-command.ts';
 import { reportCommand } from './commands/report-command.ts';
 import { applyCommand, planCommand } from './commands/run-commands.ts';
@@ -95,6 +96,17 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       '\nExamples:\n  rowback apply 20261126-wpca-uid-collision --params params.json\n  rowback apply 20261126-wpca-uid-collision --params params.json --yes --expect-host db-1   # scripts\n  rowback apply 20261126-wpca-uid-collision --params params.json --resume                    # after a failure or a manual step',
     )
     .action((id, flags) => run(() => applyCommand(id, flags, io)));
+
+  withRunOptions(program.command('rehearse <id>'))
+    .description(
+      'plan, apply and undo the module on a throwaway server holding a copy of the rows it can touch (the live target is only read)',
+    )
+    .option('--strict', 'stop when the rehearsal server differs from the target in a way it cannot mimic')
+    .addHelpText(
+      'after',
+      '\nThe rows come from the scopes of the last plan with the same params: run plan first.\n\nExample:\n  rowback rehearse 20261126-wpca-uid-collision --params params.json --html rehearsal.html',
+    )
+    .action((id, flags) => run(() => rehearseCommand(id, flags, io)));
 
   program
     .command('status [id]')

@@ -5,6 +5,8 @@ export { GateError } from './gate-error.ts';
 export { KeyConflictError } from './key-conflict-error.ts';
 export { LockError } from './lock-error.ts';
 export { ManualStepPendingError } from './manual-step-pending-error.ts';
+export { RehearsalMismatchError } from './rehearsal-mismatch-error.ts';
+export { RehearsalScopeError } from './rehearsal-scope-error.ts';
 export {
   type ErrorFacts,
   isErrorNamed,

@@ -3,7 +3,7 @@ import { conflictsSection } from './conflicts-section.ts';
 import { driftSection } from './drift-section.ts';
 import { headerSection } from './header-section.ts';
 import { type Html, html } from './html.ts';
-import { REPORT_STYLES } from './report-styles.ts';
+import { htmlPage } from './html-page.ts';
 import { gatesSection, timelineSection } from './steps-section.ts';
 import { writesSection } from './writes-section.ts';
 
@@ -13,24 +13,27 @@ import { writesSection } from './writes-section.ts';
  *
  * @example await writeFile('plan.html', renderReportHtml(await plan(target, restore, params)));
  */
-export function renderReportHtml(report: RunReport, extra: readonly Html[] = []): string {
-  return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>rowback ${report.mode} ${report.moduleId}: ${report.status}</title>
-<style>${REPORT_STYLES}</style></head>
-<body data-mode="${report.mode}" data-run="${report.runId ?? ''}">
-${headerSection(report)}
-${extra}
-${report.error ? html`<section id="error"><h2>Error</h2><div class="error"><strong>${report.error.name}</strong>: ${report.error.message}</div></section>` : null}
-${timelineSection(report)}
-${gatesSection(report)}
-${driftSection(report)}
-${conflictsSection(report)}
-${writesSection(report)}
-${report.warnings.length ? html`<section id="warnings"><h2>Warnings</h2><ul class="warnings">${report.warnings.map((w) => html`<li>${w}</li>`)}</ul></section>` : null}
-<footer class="muted"><p>rowback run report, format version ${report.reportVersion}.</p></footer>
-</body></html>
-`.toString();
+export function renderReportHtml(report: RunReport): string {
+  return htmlPage(
+    `rowback ${report.mode} ${report.moduleId}: ${report.status}`,
+    report.mode,
+    html`${headerSection(report)}${errorSection(report)}${runSections(report, report)}
+<p class="muted">Run report format version ${report.reportVersion}.</p>`,
+  );
+}
+
+/** The body of a run: steps, gates, drift (from `profiled`, a plan), conflicts, writes, warnings. */
+export function runSections(run: RunReport, profiled: RunReport | null): Html {
+  return html`${timelineSection(run)}
+${gatesSection(run)}
+${profiled ? driftSection(profiled) : null}
+${profiled ? conflictsSection(profiled) : null}
+${writesSection(run)}
+${run.warnings.length ? html`<section id="warnings"><h2>Warnings</h2><ul class="warnings">${run.warnings.map((w) => html`<li>${w}</li>`)}</ul></section>` : null}`;
+}
+
+function errorSection(report: RunReport): Html | null {
+  return report.error
+    ? html`<section id="error"><h2>Error</h2><div class="error"><strong>${report.error.name}</strong>: ${report.error.message}</div></section>`
+    : null;
 }

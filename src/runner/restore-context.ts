@@ -55,11 +55,21 @@ interface ExtractDetail {
   readonly ddlChanges: readonly string[];
 }
 
-interface ScopeDetail {
+/** What the ledger keeps of a scope step; `rehearse` reads it back from a plan. */
+export interface ScopeDetail {
   readonly schema: string;
   readonly table: string;
   readonly key: readonly string[];
   readonly rows: number;
+  /** The live table whose rows the keys name (`keyFrom`), when the module said. */
+  readonly keyFrom?: string;
+}
+
+/** What a plan keeps of a snapshot step: the rows an apply would copy, by table. */
+export interface SnapshotPlanDetail {
+  readonly tables: readonly string[];
+  readonly scope: { readonly schema: string; readonly table: string; readonly key: readonly string[] } | null;
+  readonly on: Readonly<Record<string, readonly string[] | string>>;
 }
 
 /**
@@ -191,6 +201,7 @@ export async function createRestoreContext(
             table: scope.table.name,
             key: scope.key,
             rows: scope.rows,
+            ...(options.keyFrom ? { keyFrom: options.keyFrom } : {}),
           };
           return { result: scope, rows: scope.rows, detail, sqlDigest: sqlDigest([compiled(query, db)]) };
         },
@@ -214,10 +225,16 @@ export async function createRestoreContext(
           if (execution.mode === 'plan') {
             const counts = await countSnapshotRows(db, liveTables, filter);
             const rows = counts.reduce((sum, c) => sum + c.rows, 0);
+            const scope = options.scope;
+            const detail: SnapshotPlanDetail = {
+              tables,
+              scope: scope ? { schema: scope.table.schema, table: scope.table.name, key: scope.key } : null,
+              on: options.on ?? {},
+            };
             return {
               result: undefined,
               rows,
-              detail: null,
+              detail,
               status: 'pending',
               note: `would copy ${rows} row(s) of ${tables.join(', ')}`,
             };

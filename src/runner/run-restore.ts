@@ -273,7 +273,11 @@ async function findResumable(ledger: Ledger, moduleId: string, digest: string): 
   return last;
 }
 
-async function findPlan(ledger: Ledger, moduleId: string, digest: string): Promise<RunRow | undefined> {
+export async function findPlan(
+  ledger: Ledger,
+  moduleId: string,
+  digest: string,
+): Promise<RunRow | undefined> {
   const plans = await listRuns(ledger, { moduleId, mode: 'plan', statuses: ['done'], limit: 20 });
   return plans.find((p) => (JSON.parse(p.params_json) as { digest?: string }).digest === digest);
 }
