@@ -1,5 +1,5 @@
 import type { PeerSummary } from './results.ts';
-import { evaluate, RSS_LIMIT_MB, speedup, TARGETS, type TargetResult } from './targets.ts';
+import { evaluate, RSS_LIMIT_MB, speedup, TARGETS, type TargetResult, targetByKey } from './targets.ts';
 
 /** Each scenario group's floor peer (ratio denominator), as the kit's report.py has them. */
 const FLOORS: Readonly<Record<string, readonly string[]>> = {
@@ -48,22 +48,11 @@ export function targetTable(peers: ReadonlyMap<string, PeerSummary>): string {
     );
   }
   for (const alt of ['lib-apply-replace', 'lib-apply-allowlist']) {
-    const base = alt.endsWith('replace') ? TARGETS[3]! : TARGETS[4]!;
+    const base = targetByKey(alt.endsWith('replace') ? 'S2r' : 'S2a');
     const r = evaluate({ ...base, key: `${base.key} (primitives only)`, lib: [alt] }, peers);
     if (r.ratio !== null)
       out.push(
         `| ${base.key} primitives, no runner/ledger | ${alt} | ${fmt(r.libSeconds)} | ${base.baselineName} | ${fmt(r.baselineSeconds)} | ${fmt(r.ratio)} | ≤ ${base.max} | ${r.ratio <= base.max ? 'yes' : '**no**'} |`,
-      );
-  }
-  // Context, no target: the same hand-written SQL plus a copy of the scoped rows taken first (lib-hook.sh).
-  for (const [ref, base] of [
-    ['ref-sql-replace-with-copy', TARGETS[3]!],
-    ['ref-sql-allowlist-with-copy', TARGETS[4]!],
-  ] as const) {
-    const r = evaluate({ ...base, baseline: [[ref]] }, peers);
-    if (r.ratio !== null)
-      out.push(
-        `| ${base.key} vs that SQL + a before-image copy (context) | ${r.libPeer} | ${fmt(r.libSeconds)} | ${ref} | ${fmt(r.baselineSeconds)} | ${fmt(r.ratio)} | – | – |`,
       );
   }
   const rss = maxLibRssMb(peers);
