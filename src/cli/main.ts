@@ -97,7 +97,17 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     )
     .action((id, flags) => run(() => applyCommand(id, flags, io)));
 
-  withRunOptions(program.command('rehearse <id>'))
+  // Not withRunOptions: the rehearsal's workspace is its own, on its own server (no --workspace).
+  program
+    .command('rehearse <id>')
+    .addOption(db())
+    .addOption(control())
+    .addOption(restores())
+    .option('--param <name=value>', 'a module param (repeatable)', collectRepeated)
+    .option('--params <file.json>', 'module params from a JSON file')
+    .addOption(json())
+    .addOption(htmlReport())
+    .option('-q, --quiet', 'no progress output')
     .description(
       'plan, apply and undo the module on a throwaway server holding a copy of the rows it can touch (the live target is only read)',
     )

@@ -25,6 +25,8 @@ let box: Sandbox;
 let work: string;
 let incident: Incident;
 let args: string[];
+/** `args` without --workspace: plan takes it, rehearse has a workspace of its own. */
+let rehearseArgs: string[];
 
 /** Every live table's checksum, and the server's schemas: what "the live target was only read" means. */
 async function liveState(): Promise<{ checksums: Record<string, string>; schemas: string[] }> {
@@ -74,6 +76,7 @@ beforeAll(async () => {
     '--param',
     `importBatch=${incident.importBatch}`,
   ];
+  rehearseArgs = [...args.slice(0, 4), ...args.slice(6)];
 });
 
 afterAll(async () => {
@@ -102,7 +105,7 @@ describe('rehearse, refusing what it cannot do reading the target only', () => {
       `found none: rehearse reads the rows to copy from a plan's scopes`,
     );
     expect(started).toBe(0);
-    const cli = await runCli(['rehearse', MODULE, ...args, '-q']);
+    const cli = await runCli(['rehearse', MODULE, ...rehearseArgs, '-q']);
     expect(cli.code).toBe(2);
     expect(cli.stderr).toContain(`run \`rowback plan ${MODULE}\` with the same params first`);
   });
@@ -128,7 +131,7 @@ export default defineRestore({
     );
     const planned = await runCli(['plan', id, '--restores', dir, ...args.slice(0, 6), '--json', '-q']);
     expect(planned.code, planned.stderr).toBe(0);
-    const result = await runCli(['rehearse', id, '--restores', dir, ...args.slice(0, 6), '-q']);
+    const result = await runCli(['rehearse', id, '--restores', dir, ...args.slice(0, 4), '-q']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("found purge on wp_ep_results in step 'purge' unbounded");
   });
@@ -147,7 +150,7 @@ describe('rowback rehearse of the WPCA module', () => {
     const result = await runCli([
       'rehearse',
       MODULE,
-      ...args,
+      ...rehearseArgs,
       '--json',
       '--html',
       join(ARTEFACTS, 'rehearse.html'),
@@ -257,7 +260,7 @@ describe('rehearse on a server unlike the target', () => {
         '--lower-case-table-names=1 --character-set-server=latin1 --collation-server=latin1_swedish_ci',
     };
     const before = await liveState();
-    const result = await runCli(['rehearse', MODULE, ...args, '--strict', '-q'], { env });
+    const result = await runCli(['rehearse', MODULE, ...rehearseArgs, '--strict', '-q'], { env });
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toContain('found it differs in lower_case_table_names (target 0, rehearsal 1)');
     expect(result.stderr).not.toContain('collation_server (target');
@@ -271,7 +274,7 @@ describe('rehearse on a server unlike the target', () => {
 describe('rehearse interrupted', () => {
   it('Ctrl-C stops the rehearsal server (exit 130), and the live target is unchanged', async () => {
     const before = await liveState();
-    const cli = startCli(['rehearse', MODULE, ...args]);
+    const cli = startCli(['rehearse', MODULE, ...rehearseArgs]);
     await cli.waitForStderr(/rehearsal server .* at mysql:\/\/[^@]*@127\.0\.0\.1:\d+/);
     cli.kill('SIGINT');
     const result = await cli.done;

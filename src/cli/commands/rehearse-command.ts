@@ -12,15 +12,13 @@ import { collectParams, controlSchemaOf, openTarget, paramsFor, restoresDir } fr
 import { progressReporter } from '../progress-reporter.ts';
 import type { RunFlags } from './run-commands.ts';
 
+export type RehearseFlags = Omit<RunFlags, 'workspace'> & { readonly strict?: boolean };
+
 /**
  * `rowback rehearse <id>`: the module end to end on a throwaway server from the provider chain. The
  * server is stopped and its files removed at the end, on failure and on Ctrl-C.
  */
-export async function rehearseCommand(
-  id: string,
-  flags: RunFlags & { readonly strict?: boolean },
-  io: CliIo,
-): Promise<number> {
+export async function rehearseCommand(id: string, flags: RehearseFlags, io: CliIo): Promise<number> {
   const loaded = await loadModule(restoresDir(flags, io), id);
   const params = await paramsFor(loaded.restore, await collectParams(flags, io));
   const target = await openTarget(flags, io);
