@@ -231,6 +231,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--users <n>', 'users in the built site', '2000')
     .option('--seed <n>', 'seed of the built site', '20261120')
     .option('--strategy <name>', 'allowlist or replace', 'allowlist')
+    .option('--html <file>', "also write the plan's report as one self-contained HTML page")
     .addHelpText('after', '\nExample:\n  npm run demo   # = rowback demo')
     .action((flags) => run(() => demoCommand(flags, io)));
 
