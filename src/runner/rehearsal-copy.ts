@@ -26,6 +26,8 @@ export interface CopyLiveOptions {
   /** Where `fromServer` lands the rows first (created and dropped here). */
   readonly staging: string;
   readonly rules: CopyRules;
+  /** Only the tables the rules name (a backup schema), not every table of the schema. */
+  readonly only?: boolean;
 }
 
 /**
@@ -43,7 +45,9 @@ export async function copyLiveTables(
   const objects = await sql<{ name: string; type: string }>`
     SELECT TABLE_NAME AS name, TABLE_TYPE AS type FROM information_schema.TABLES
     WHERE TABLE_SCHEMA = ${options.liveSchema} ORDER BY TABLE_NAME`.execute(live.db);
-  const tables = objects.rows.filter((o) => o.type === 'BASE TABLE').map((o) => o.name);
+  const tables = objects.rows
+    .filter((o) => o.type === 'BASE TABLE' && (!options.only || options.rules.has(o.name)))
+    .map((o) => o.name);
   const views = objects.rows.filter((o) => o.type !== 'BASE TABLE').map((o) => o.name);
   if (views.length)
     notices.push(`views are not rehearsed (not created on the rehearsal server): ${views.join(', ')}`);

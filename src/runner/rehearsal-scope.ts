@@ -4,7 +4,7 @@ import { RehearsalScopeError } from '../errors/index.ts';
 import { type Ledger, listSteps, type RunRow } from '../ledger/index.ts';
 import { type ForeignKey, readForeignKeys } from '../primitives/index.ts';
 import type { RunReport } from './report.ts';
-import type { ScopeDetail, SnapshotPlanDetail } from './restore-context.ts';
+import type { ExtractDetail, ScopeDetail, SnapshotPlanDetail } from './restore-context.ts';
 
 /** One reason to copy rows of a live table: a SQL condition on it, run on the target (null: every row). */
 export interface CopyRule {
@@ -14,6 +14,16 @@ export interface CopyRule {
 
 /** Per live table, why and which of its rows the rehearsal copies. */
 export type CopyRules = ReadonlyMap<string, readonly CopyRule[]>;
+
+/** What the plan says the rehearsal needs from the target. */
+export interface PlanNeeds {
+  readonly rules: CopyRules;
+  /**
+   * Schemas of the target that `fromSchema` extracts read, with the tables and the step reading each:
+   * the rehearsal server needs them too, under the same names.
+   */
+  readonly backupSchemas: ReadonlyMap<string, CopyRules>;
+}
 
 /** How far foreign keys widen the copy: children of children, parents of parents. */
 const FK_ROUNDS = 3;
@@ -31,14 +41,24 @@ export async function rowsTheModuleCanTouch(
   ledger: Ledger,
   planRun: RunRow,
   liveSchema: string,
-): Promise<CopyRules> {
+): Promise<PlanNeeds> {
   const rules = new Map<string, CopyRule[]>();
+  const backupSchemas = new Map<string, Map<string, CopyRule[]>>();
   const add = (table: string, rule: CopyRule) => rules.set(table, [...(rules.get(table) ?? []), rule]);
   const scopeTables: TableRef[] = [];
   const live = (table: string) => new TableRef(liveSchema, table).qualified;
   for (const step of await listSteps(ledger, [planRun.id])) {
     const recorded = step.detail_json ? (JSON.parse(step.detail_json) as { detail?: unknown }).detail : null;
-    if (step.kind === 'scope' && recorded) {
+    if (step.kind === 'extract' && (recorded as ExtractDetail | null)?.sourceKind === 'schema') {
+      for (const t of (recorded as ExtractDetail).tables) {
+        if (!t.sourceSchema) continue;
+        const tables = backupSchemas.get(t.sourceSchema) ?? new Map<string, CopyRule[]>();
+        tables.set(t.sourceTable, [
+          { reason: `backup read by fromSchema in step ${step.name}`, where: null },
+        ]);
+        backupSchemas.set(t.sourceSchema, tables);
+      }
+    } else if (step.kind === 'scope' && recorded) {
       const scope = recorded as ScopeDetail;
       const table = new TableRef(scope.schema, scope.table);
       scopeTables.push(table);
@@ -74,7 +94,7 @@ export async function rowsTheModuleCanTouch(
   await requireScopeTables(target, planRun, scopeTables);
   requireBoundedWrites(planRun, rules);
   await widenByForeignKeys(target, liveSchema, rules, live);
-  return rules;
+  return { rules, backupSchemas };
 }
 
 /** `gc` may have dropped the plan's scope tables since; rehearse reads them, it does not remake them. */

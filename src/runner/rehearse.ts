@@ -10,7 +10,7 @@ import { paramsDigest } from './params-record.ts';
 import { tableChecksums } from './rehearsal-checksums.ts';
 import { type CopyResult, copyLiveTables } from './rehearsal-copy.ts';
 import type { RehearsalReport, TableChecksums, TransactionForecast } from './rehearsal-report.ts';
-import { rowsTheModuleCanTouch } from './rehearsal-scope.ts';
+import { type CopyRules, rowsTheModuleCanTouch } from './rehearsal-scope.ts';
 import {
   matchServer,
   readTransactionLimits,
@@ -85,7 +85,7 @@ export async function rehearse(
   const ledger = await openLedger(target, controlSchema);
   const planRun = await findPlan(ledger, restore.id, paramsDigest(params));
   if (!planRun) throw noPlan();
-  const rules = await rowsTheModuleCanTouch(target, ledger, planRun, liveSchema);
+  const { rules, backupSchemas } = await rowsTheModuleCanTouch(target, ledger, planRun, liveSchema);
   const limits = await readTransactionLimits(target);
 
   const server = await options.startServer();
@@ -98,6 +98,8 @@ export async function rehearse(
   };
   const notices: string[] = [];
   const opened: Target[] = [];
+  /** Schemas made on an existing server besides `names`, dropped with them. */
+  const created: string[] = [];
   let differences: readonly ServerDifference[] = [];
   let copy: CopyResult | null = null;
   let rehearsalPlan: RunReport | null = null;
@@ -136,6 +138,12 @@ export async function rehearse(
       rules,
     });
     notices.push(...copy.notices);
+    for (const [schema, tables] of backupSchemas) {
+      await copyBackupSchema(target, admin, schema, tables, names.staging, created);
+      notices.push(
+        `backup schema ${schema} copied whole from the target for fromSchema (${[...tables.keys()].join(', ')})`,
+      );
+    }
     const tables = copy.tables.map((t) => t.table);
     const rehearsal = await connect(
       formatConnectionUrl({ ...parseConnectionUrl(server.url), database: names.schema }),
@@ -181,12 +189,12 @@ export async function rehearse(
       isErrorNamed(caught, 'RehearsalMismatchError') ||
       (isErrorNamed(caught, 'UsageError') && copy === null)
     ) {
-      await cleanUp(server, opened, names);
+      await cleanUp(server, opened, [...Object.values(names), ...created]);
       throw caught;
     }
     error = toErrorReport(caught);
   }
-  await cleanUp(server, opened, names);
+  await cleanUp(server, opened, [...Object.values(names), ...created]);
 
   const written = new Set(
     (applied?.steps ?? []).flatMap((s) =>
@@ -242,15 +250,40 @@ async function refuseSameServer(target: Target, rehearsal: Target): Promise<void
   }
 }
 
+/**
+ * A schema that `fromSchema` reads on the target, made again on the rehearsal server under its own
+ * name (the module's params name it), with the tables the plan read, whole. Refused where a schema
+ * of that name is there already: rehearse never writes into a schema it did not create.
+ */
+async function copyBackupSchema(
+  target: Target,
+  admin: Target,
+  schema: string,
+  tables: CopyRules,
+  staging: string,
+  created: string[],
+): Promise<void> {
+  const there = await sql<{ n: number }>`
+    SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ${schema}`.execute(admin.db);
+  if (Number(there.rows[0]?.n ?? 0) > 0) {
+    throw new UsageError(
+      `expected no schema ${schema} on the rehearsal server, to copy the backup fromSchema reads into, found one`,
+      { hint: 'rehearse on a server of its own (unset ROWBACK_TEST_DATABASE_URL)' },
+    );
+  }
+  created.push(schema);
+  await copyLiveTables(target, admin, { liveSchema: schema, schema, staging, rules: tables, only: true });
+}
+
 async function cleanUp(
   server: RehearsalServer,
   opened: readonly Target[],
-  names: Readonly<Record<string, string>>,
+  schemas: readonly string[],
 ): Promise<void> {
   const admin = opened[0];
   // A server of its own goes away whole; on an existing one, only what rehearse created is dropped.
   if (server.provider === 'url' && admin) {
-    for (const schema of Object.values(names)) {
+    for (const schema of schemas) {
       await sql
         .raw(`DROP DATABASE IF EXISTS ${quoteId(schema)}`)
         .execute(admin.db)

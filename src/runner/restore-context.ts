@@ -14,7 +14,7 @@ import {
   type Workspace,
   workspaceTableName,
 } from '../primitives/index.ts';
-import type { ExtractedTable } from '../sources/index.ts';
+import type { ExtractedTable, Source } from '../sources/index.ts';
 import { type RunExecution, sqlDigest } from './execution.ts';
 import type {
   Backup,
@@ -46,13 +46,16 @@ export interface RestoreContextSettings {
   readonly resumingAwaiting: boolean;
 }
 
-interface ExtractDetail {
+/** What the ledger keeps of an extract step. */
+export interface ExtractDetail {
   readonly tables: readonly (Omit<ExtractedTable, 'table'> & {
     readonly schema: string;
     readonly name: string;
   })[];
   readonly provenance: Record<string, unknown>;
   readonly ddlChanges: readonly string[];
+  /** Which kind of source it was; `rehearse` copies the schemas `fromSchema` read. */
+  readonly sourceKind?: Source['kind'];
 }
 
 /** What the ledger keeps of a scope step; `rehearse` reads it back from a plan. */
@@ -163,6 +166,7 @@ export async function createRestoreContext(
             })),
             provenance: { ...result.provenance, source: source.description },
             ddlChanges: result.ddlChanges,
+            sourceKind: source.kind,
           };
           execution.provenance[name] = detail.provenance;
           return {

@@ -253,6 +253,47 @@ describe('rowback rehearse of the WPCA module', () => {
   );
 });
 
+describe('rehearse of a module whose backup is a schema on the target (fromSchema)', () => {
+  let backupBox: Sandbox | undefined;
+  afterAll(async () => {
+    await backupBox?.drop();
+  });
+
+  it('copies that schema to the rehearsal server under its own name, and passes', async () => {
+    backupBox = await createSandbox({ url: inject('mysqlUrl') }, { prefix: 'rhbk' });
+    await backupBox.load({ file: incident.backupFile });
+    const schemaArgs = (list: readonly string[]) =>
+      list.map((a) => (a === `backup=${incident.backupFile}` ? `backup=${backupBox!.schema}` : a));
+    const plan = await runCli([
+      'plan',
+      MODULE,
+      ...schemaArgs(args),
+      '--param',
+      'backupKind=schema',
+      '--json',
+      '-q',
+    ]);
+    expect(plan.code, plan.stderr).toBe(0);
+    const before = await liveState();
+    const result = await runCli([
+      'rehearse',
+      MODULE,
+      ...schemaArgs(rehearseArgs),
+      '--param',
+      'backupKind=schema',
+      '--json',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as RehearsalReport;
+    expect(report.status, JSON.stringify(report.error)).toBe('done');
+    expect(report.undoExact).toBe(true);
+    expect(report.notices).toContain(
+      `backup schema ${backupBox.schema} copied whole from the target for fromSchema (wp_users, wp_usermeta)`,
+    );
+    expect(await liveState()).toEqual(before);
+  });
+});
+
 describe('rehearse on a server unlike the target', () => {
   it('mimics what it can (server collation), and --strict stops on what it cannot (lower_case_table_names)', async () => {
     const env = {
