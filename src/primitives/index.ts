@@ -73,6 +73,7 @@ export { type UpsertColumnsWriteOptions, upsertColumns, upsertColumnsSpec } from
 export { type VerifyQueryOptions, verifyQuery } from './verify-query.ts';
 export { openWorkspace, type WorkspaceOptions } from './workspace.ts';
 export { workspaceSchemaName, workspaceTableName } from './workspace-names.ts';
+export { type CheckedWrite, checkWriteIdentifiers, type WriteIdentifiers } from './write-identifiers.ts';
 export {
   checkWriteSize,
   estimateWriteBytes,

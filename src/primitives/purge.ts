@@ -1,5 +1,7 @@
 import type { RawBuilder } from 'kysely';
 import type { TableRef } from '../db/index.ts';
+import { purgeContract } from '../validation/api-contracts.ts';
+import { checkCall } from '../validation/check-call.ts';
 import type { CountExpectation } from './expectation.ts';
 import { applyWrites, type WriteOptions, type WriteResult, type WriteSpec } from './scoped-write.ts';
 import { resolveTable } from './table-metadata.ts';
@@ -25,12 +27,15 @@ export interface PurgeScopeWriteOptions extends PurgeCommon {
 
 export type PurgeWriteOptions = PurgeWhereWriteOptions | PurgeScopeWriteOptions;
 
+const PURGE = purgeContract('purge');
+
 /** The `WriteSpec` of a purge, for `applyWrites`. */
 export function purgeSpec(
   ctx: WriteContext,
   table: string | TableRef,
   options: PurgeWriteOptions,
 ): WriteSpec {
+  checkCall(PURGE, { table, options });
   const live = resolveTable(ctx.liveSchema, table);
   if (options.scope) {
     const on = options.on === undefined ? undefined : [options.on].flat();

@@ -1,4 +1,6 @@
 import type { TableRef } from '../db/index.ts';
+import { replaceChildrenContract } from '../validation/api-contracts.ts';
+import { checkCall } from '../validation/check-call.ts';
 import { applyWrites, type WriteOptions, type WriteResult, type WriteSpec } from './scoped-write.ts';
 import { resolveTable } from './table-metadata.ts';
 import type { Scope, WriteContext } from './types.ts';
@@ -11,12 +13,15 @@ export interface ReplaceChildrenWriteOptions extends WriteOptions {
   readonly scope: Scope;
 }
 
+const REPLACE_CHILDREN = replaceChildrenContract('replaceChildren');
+
 /** The `WriteSpec` of a child-row replace, for `applyWrites`. */
 export function replaceChildrenSpec(
   ctx: WriteContext,
   table: string | TableRef,
   options: ReplaceChildrenWriteOptions,
 ): WriteSpec {
+  checkCall(REPLACE_CHILDREN, { table, options });
   return {
     kind: 'replace-children',
     table: resolveTable(ctx.liveSchema, table),

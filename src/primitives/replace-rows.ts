@@ -1,4 +1,6 @@
 import type { TableRef } from '../db/index.ts';
+import { replaceRowsContract } from '../validation/api-contracts.ts';
+import { checkCall } from '../validation/check-call.ts';
 import { applyWrites, type WriteOptions, type WriteResult, type WriteSpec } from './scoped-write.ts';
 import { resolveTable } from './table-metadata.ts';
 import type { Scope, WriteContext } from './types.ts';
@@ -11,12 +13,15 @@ export interface ReplaceRowsWriteOptions extends WriteOptions {
   readonly on?: string | readonly string[];
 }
 
+const REPLACE_ROWS = replaceRowsContract('replaceRows');
+
 /** The `WriteSpec` of a blanket replace, for `applyWrites` with other writes in foreign-key order. */
 export function replaceRowsSpec(
   ctx: WriteContext,
   table: string | TableRef,
   options: ReplaceRowsWriteOptions,
 ): WriteSpec {
+  checkCall(REPLACE_ROWS, { table, options });
   const on = options.on === undefined ? undefined : [options.on].flat();
   const live = resolveTable(ctx.liveSchema, table);
   return {

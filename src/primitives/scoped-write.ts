@@ -4,20 +4,14 @@ import { ForeignKeyError, KeyConflictError, UsageError } from '../errors/index.t
 import { type CountExpectation, checkGate } from './expectation.ts';
 import { childForeignKeys, type ForeignKey, parentsFirst, readForeignKeys } from './foreign-keys.ts';
 import { hashRows } from './row-hash.ts';
-import { assertNoSchemaDrift } from './schema-drift.ts';
 import { setSqlMode, useRestoreSqlMode } from './session-mode.ts';
 import { allSame, columnList, deleteJoinedSql, joinOn, sameValue } from './sql-fragments.ts';
-import {
-  type ColumnInfo,
-  readKeyedTable,
-  readTableMetadata,
-  requireColumn,
-  type TableMetadata,
-} from './table-metadata.ts';
+import { type ColumnInfo, readTableMetadata, type TableMetadata } from './table-metadata.ts';
 import { readTriggers, type TriggerInfo } from './triggers.ts';
 import type { Scope, WriteContext } from './types.ts';
 import type { UndoRecord, WriteKind } from './undo-record.ts';
 import { createWorkTable } from './work-table.ts';
+import { checkWriteIdentifiers } from './write-identifiers.ts';
 
 /** Options every write accepts. */
 export interface WriteOptions {
@@ -172,37 +166,12 @@ export async function applyWrites(
 }
 
 async function prepare(ctx: WriteContext, spec: WriteSpec): Promise<Prepared> {
-  const live = await readKeyedTable(ctx.tx, spec.table);
-  const backup = spec.from ? await readTableMetadata(ctx.tx, spec.from) : null;
+  const { live, on } = await checkWriteIdentifiers(ctx.tx, spec);
   const options = spec.options;
-  if (backup)
-    assertNoSchemaDrift(live, backup, {
-      ...optional('ignore', options.ignore),
-      ...optional('map', options.map),
-    });
   const ignore = new Set(options.ignore ?? []);
   const imageColumns = live.columns.filter((c) => !c.generated).map((c) => c.name);
   const columns = imageColumns.filter((c) => !ignore.has(c));
   const pk = live.primaryKey;
-  for (const k of pk) {
-    if (ignore.has(k)) throw new UsageError(`primary key column ${k} of ${spec.table} cannot be ignored`);
-  }
-  const on = spec.on ?? spec.scope?.key ?? [];
-  if (spec.scope && on.length !== spec.scope.key.length) {
-    throw new UsageError(
-      `${spec.table}: ${on.length} column(s) (${on.join(', ')}) given to match scope '${spec.scope.name}' keyed by ${spec.scope.key.join(', ')}`,
-      { hint: 'pass one table column per scope key column, in the same order' },
-    );
-  }
-  for (const c of on) requireColumn(live, c);
-  for (const c of spec.columns ?? []) {
-    requireColumn(live, c);
-    if (pk.includes(c))
-      throw new UsageError(`allow-list column ${c} is part of the primary key of ${spec.table}`);
-    if (live.columns.find((x) => x.name === c)?.generated) {
-      throw new UsageError(`allow-list column ${c} of ${spec.table} is generated and cannot be written`);
-    }
-  }
   const byName = new Map(live.columns.map((c) => [c.name, c]));
   const baseName = `${ctx.stepName}__${spec.table.name}`;
   const beforeImage = await createWorkTable(ctx.ddl, ctx.tx, ctx.workspace, {
@@ -236,10 +205,6 @@ async function prepare(ctx: WriteContext, spec: WriteSpec): Promise<Prepared> {
     cascadeImages: [],
     warnings: [],
   };
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 async function run(db: Kysely<any>, query: RawBuilder<unknown>): Promise<number> {

@@ -1,9 +1,10 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { quoteId, type TableRef } from '../db/index.ts';
 import { UsageError } from '../errors/index.ts';
+import { scopeColumnsOf } from './scope-columns.ts';
 import { setSqlMode, useRestoreSqlMode } from './session-mode.ts';
 import { columnList, joinOn } from './sql-fragments.ts';
-import { readTableMetadata, requireColumn, type TableMetadata } from './table-metadata.ts';
+import { readTableMetadata, requireBaseTable, type TableMetadata } from './table-metadata.ts';
 import type { ArtifactRecord, Scope, Workspace } from './types.ts';
 import { workspaceTableName } from './workspace-names.ts';
 
@@ -12,7 +13,8 @@ export interface SnapshotTablesOptions {
   readonly scope?: Scope;
   /**
    * Per table, its columns matched by position to the scope's key where they are named differently,
-   * e.g. `{ wp_usermeta: 'user_id' }`; other tables use the key's own names.
+   * e.g. `{ wp_usermeta: 'user_id' }`; other tables use the key's own names, or else the columns of
+   * their one declared foreign key to the key's columns.
    */
   readonly on?: Readonly<Record<string, string | readonly string[]>>;
   /** Or copy only rows matching this condition (the same for every table; columns unqualified). */
@@ -21,18 +23,36 @@ export interface SnapshotTablesOptions {
   readonly prefix?: string;
 }
 
-function filterFor(meta: TableMetadata, options: SnapshotTablesOptions): RawBuilder<unknown> {
+/** Each table's metadata and row filter, all checked before the first copy (a typo fails before any DDL). */
+async function resolveFilters(
+  db: Kysely<any>,
+  tables: readonly TableRef[],
+  options: SnapshotTablesOptions,
+): Promise<readonly { readonly meta: TableMetadata; readonly filter: RawBuilder<unknown> }[]> {
   if (options.scope && options.where)
-    throw new UsageError('a snapshot takes a scope or a where condition, not both');
+    throw new UsageError('a snapshot takes a scope or a where condition, not both', {
+      hint: 'pass { scope } or { where }',
+      facts: { option: 'where' },
+    });
+  const resolved = [];
+  for (const table of tables) {
+    const meta = await readTableMetadata(db, table);
+    requireBaseTable(meta, 'a snapshot copies base tables (CREATE TABLE … LIKE)');
+    resolved.push({ meta, filter: await filterFor(db, meta, tables, options) });
+  }
+  return resolved;
+}
+
+async function filterFor(
+  db: Kysely<any>,
+  meta: TableMetadata,
+  tables: readonly TableRef[],
+  options: SnapshotTablesOptions,
+): Promise<RawBuilder<unknown>> {
   if (options.scope) {
     const scope = options.scope;
-    const on = [options.on?.[meta.table.name] ?? scope.key].flat();
-    if (on.length !== scope.key.length) {
-      throw new UsageError(
-        `snapshot of ${meta.table}: ${on.join(', ')} does not match scope key ${scope.key.join(', ')}`,
-      );
-    }
-    for (const c of on) requireColumn(meta, c);
+    const others = tables.filter((t) => t !== meta.table);
+    const on = await scopeColumnsOf(db, meta, scope, options.on?.[meta.table.name], others);
     return sql.raw(`JOIN ${scope.table.qualified} AS ${quoteId('s')} ON ${joinOn('t', on, 's', scope.key)}`);
   }
   return options.where ? sql`WHERE ${options.where}` : sql``;
@@ -57,9 +77,8 @@ export async function snapshot(
 ): Promise<readonly ArtifactRecord[]> {
   const db = workspace.target.db;
   const artifacts: ArtifactRecord[] = [];
-  for (const table of tables) {
-    const meta = await readTableMetadata(db, table);
-    const filter = filterFor(meta, options);
+  for (const { meta, filter } of await resolveFilters(db, tables, options)) {
+    const table = meta.table;
     const copy = await freeTable(db, workspace, options.prefix ?? `snap__${name}`, table.name);
     const columns = meta.columns.filter((c) => !c.generated).map((c) => c.name);
     const rows = await db.connection().execute(async (pinned) => {
@@ -103,10 +122,10 @@ export async function countSnapshotRows(
   options: SnapshotTablesOptions = {},
 ): Promise<readonly { readonly table: TableRef; readonly rows: number }[]> {
   const out: { table: TableRef; rows: number }[] = [];
-  for (const table of tables) {
-    const meta = await readTableMetadata(db, table);
+  for (const { meta, filter } of await resolveFilters(db, tables, options)) {
+    const table = meta.table;
     const result = await sql<{ n: number | string }>`
-      SELECT COUNT(*) AS n FROM ${table} AS ${sql.id('t')} ${filterFor(meta, options)}`.execute(db);
+      SELECT COUNT(*) AS n FROM ${table} AS ${sql.id('t')} ${filter}`.execute(db);
     out.push({ table, rows: Number(result.rows[0]?.n ?? 0) });
   }
   return Object.freeze(out.map((o) => Object.freeze(o)));

@@ -24,6 +24,8 @@ export interface TableMetadata {
   readonly table: TableRef;
   readonly columns: readonly ColumnInfo[];
   readonly primaryKey: readonly string[];
+  /** A view, not a base table: it can be read but never written, copied with LIKE, or restored. */
+  readonly view: boolean;
 }
 
 interface ColumnRow {
@@ -35,6 +37,7 @@ interface ColumnRow {
   readonly collation: string | null;
   readonly extra: string;
   readonly generated: number | string;
+  readonly tableType: string | null;
 }
 
 /**
@@ -45,8 +48,9 @@ export async function readTableMetadata(db: Kysely<any>, table: TableRef): Promi
   const columns = await sql<ColumnRow>`
     SELECT c.COLUMN_NAME AS name, c.COLUMN_TYPE AS columnType, LOWER(c.DATA_TYPE) AS dataType,
            c.IS_NULLABLE AS nullable, c.CHARACTER_SET_NAME AS charset, c.COLLATION_NAME AS collation,
-           c.EXTRA AS extra, ${sql.raw(GENERATED_COLUMN_CONDITION)} AS generated
+           c.EXTRA AS extra, ${sql.raw(GENERATED_COLUMN_CONDITION)} AS generated, tb.TABLE_TYPE AS tableType
     FROM information_schema.COLUMNS c
+    LEFT JOIN information_schema.TABLES tb ON tb.TABLE_SCHEMA = c.TABLE_SCHEMA AND tb.TABLE_NAME = c.TABLE_NAME
     WHERE c.TABLE_SCHEMA = ${table.schema} AND c.TABLE_NAME = ${table.name}
     ORDER BY c.ORDINAL_POSITION`.execute(db);
   if (columns.rows.length === 0) {
@@ -77,12 +81,23 @@ export async function readTableMetadata(db: Kysely<any>, table: TableRef): Promi
       ),
     ),
     primaryKey: Object.freeze(key.rows.map((r) => r.name)),
+    view: columns.rows[0]?.tableType === 'VIEW',
+  });
+}
+
+/** Refuses a view where a base table is needed, saying it is a view (not "has no primary key"). */
+export function requireBaseTable(meta: TableMetadata, purpose: string): void {
+  if (!meta.view) return;
+  throw new UsageError(`${meta.table} is a view, not a table: ${purpose}`, {
+    hint: 'name the base table(s) the view reads instead',
+    facts: { table: meta.table.toString(), kind: 'view' },
   });
 }
 
 /** Like `readTableMetadata`, but refuses a table without a primary key: rows could not be matched exactly. */
 export async function readKeyedTable(db: Kysely<any>, table: TableRef): Promise<TableMetadata> {
   const meta = await readTableMetadata(db, table);
+  requireBaseTable(meta, 'rowback writes only to base tables');
   if (meta.primaryKey.length === 0) {
     throw new UsageError(`table ${table} has no primary key, so its rows cannot be matched exactly`, {
       hint: 'rowback writes only to tables with a primary key; add one or restore this table by hand',

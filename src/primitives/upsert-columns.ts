@@ -1,6 +1,8 @@
 import type { RawBuilder } from 'kysely';
 import type { TableRef } from '../db/index.ts';
 import { UsageError } from '../errors/index.ts';
+import { upsertColumnsContract } from '../validation/api-contracts.ts';
+import { checkCall } from '../validation/check-call.ts';
 import { applyWrites, type WriteOptions, type WriteResult, type WriteSpec } from './scoped-write.ts';
 import { resolveTable } from './table-metadata.ts';
 import type { Scope, WriteContext } from './types.ts';
@@ -22,12 +24,15 @@ export interface UpsertColumnsWriteOptions extends WriteOptions {
   readonly where?: RawBuilder<unknown>;
 }
 
+const UPSERT_COLUMNS = upsertColumnsContract('upsertColumns');
+
 /** The `WriteSpec` of an allow-list upsert, for `applyWrites`. */
 export function upsertColumnsSpec(
   ctx: WriteContext,
   table: string | TableRef,
   options: UpsertColumnsWriteOptions,
 ): WriteSpec {
+  checkCall(UPSERT_COLUMNS, { table, options });
   const on = options.on === undefined ? undefined : [options.on].flat();
   if (options.where && options.insertMissing && Object.keys(options.map ?? {}).length > 0) {
     // The condition names live columns; on the backup row those names may mean other columns.

@@ -1,4 +1,7 @@
 import { UsageError } from '../errors/index.ts';
+import { DEFINE_RESTORE, MODULE_ID_PATTERN, VALIDATE_PARAMS } from '../validation/api-contracts.ts';
+import { checkCall } from '../validation/check-call.ts';
+import { NO_PARAMS, type NoParams } from './no-params.ts';
 import type { RestoreContext } from './restore-api.ts';
 import type { InferOutput, StandardSchemaV1 } from './standard-schema.ts';
 
@@ -9,11 +12,12 @@ export interface RunbookText {
   readonly references?: readonly string[];
 }
 
-export interface RestoreDefinition<S extends StandardSchemaV1> {
+export interface RestoreDefinition<S extends StandardSchemaV1 = StandardSchemaV1<unknown, NoParams>> {
   /** `YYYYMMDD-slug`, equal to the module's folder name; sortable; never reused. */
   readonly id: string;
   readonly title: string;
-  readonly params: S;
+  /** Any Standard Schema validator (zod, valibot…); without it the module takes no params. */
+  readonly params?: S;
   /** How long workspace artifacts (backup tables, snapshots, before-images) are kept. */
   readonly retention?: { readonly days: number };
   readonly runbook?: RunbookText;
@@ -22,14 +26,16 @@ export interface RestoreDefinition<S extends StandardSchemaV1> {
 
 /** A validated restore module definition, as `defineRestore` returns it. */
 export interface RestoreModule<S extends StandardSchemaV1 = StandardSchemaV1> extends RestoreDefinition<S> {
+  readonly params: S;
   readonly retention: { readonly days: number };
 }
 
-export const MODULE_ID_PATTERN = /^\d{8}-[a-z0-9]+(?:-[a-z0-9]+)*$/;
+export { MODULE_ID_PATTERN };
 export const DEFAULT_RETENTION_DAYS = 30;
 
 /**
- * Declares a restore module. Checks the id and retention at load time; params are validated per run.
+ * Declares a restore module. Checks the definition (id, title, run, params, retention) at load time;
+ * params are validated per run. A module without `params` takes none (and refuses any given).
  *
  * @example
  * export default defineRestore({
@@ -38,22 +44,16 @@ export const DEFAULT_RETENTION_DAYS = 30;
  *   async run(r, p) { … },
  * });
  */
-export function defineRestore<S extends StandardSchemaV1>(
+export function defineRestore<S extends StandardSchemaV1 = StandardSchemaV1<unknown, NoParams>>(
   definition: RestoreDefinition<S>,
 ): RestoreModule<S> {
-  if (!MODULE_ID_PATTERN.test(definition.id)) {
-    throw new UsageError(
-      `restore module id ${JSON.stringify(definition.id)} is not of the form YYYYMMDD-slug`,
-      {
-        hint: 'use the folder name, e.g. 20261126-wpca-uid-collision (lowercase letters, digits and dashes)',
-      },
-    );
-  }
+  checkCall(DEFINE_RESTORE, { definition });
   const days = definition.retention?.days ?? DEFAULT_RETENTION_DAYS;
-  if (!Number.isFinite(days) || days < 0) {
-    throw new UsageError(`retention.days of ${definition.id} must be a number >= 0, got ${days}`);
-  }
-  return Object.freeze({ ...definition, retention: Object.freeze({ days }) });
+  return Object.freeze({
+    ...definition,
+    params: definition.params ?? (NO_PARAMS as unknown as S),
+    retention: Object.freeze({ days }),
+  });
 }
 
 /** Validates raw params (from CLI, env or code) against the module's schema; a `UsageError` names each bad param. */
@@ -61,7 +61,10 @@ export async function validateParams<S extends StandardSchemaV1>(
   restore: RestoreModule<S>,
   raw: unknown,
 ): Promise<InferOutput<S>> {
-  const result = await restore.params['~standard'].validate(raw);
+  checkCall(VALIDATE_PARAMS, { restore, params: raw });
+  // No params given is an empty set of params: the schema then names each one it requires.
+  const given = raw ?? {};
+  const result = await restore.params['~standard'].validate(given);
   if (result.issues) {
     const problems = result.issues.map((issue) => {
       const path = (issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.');
@@ -72,7 +75,7 @@ export async function validateParams<S extends StandardSchemaV1>(
       facts: { problems },
     });
   }
-  rejectUnknownParams(restore.id, raw, result.value);
+  rejectUnknownParams(restore.id, given, result.value);
   return result.value as InferOutput<S>;
 }
 

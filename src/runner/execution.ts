@@ -77,7 +77,9 @@ export class RunExecution implements ArtifactRecorder {
     return this.settings.mode;
   }
 
+  /** Records a warning once: the same line again (a change seen by every chunk of a write) adds nothing. */
   warn(message: string): void {
+    if (this.warnings.includes(message)) return;
     this.warnings.push(message);
     this.settings.onEvent({ type: 'warning', message });
   }

@@ -7,6 +7,8 @@ import {
   markArtifactsDropped,
   openLedger,
 } from '../ledger/index.ts';
+import { GC } from '../validation/api-contracts.ts';
+import { checkCall } from '../validation/check-call.ts';
 import { moduleLocked } from './lock-state.ts';
 import { WORKSPACE_MARKER } from './restore-context.ts';
 
@@ -39,6 +41,7 @@ export interface GcResult {
  * progress (their lock is held). Every drop is recorded in the ledger.
  */
 export async function gc(target: Target, options: GcOptions = {}): Promise<GcResult> {
+  checkCall(GC, { target, options });
   const ledger = await openLedger(target, options.controlSchema ?? DEFAULT_CONTROL_SCHEMA);
   const expiredRows = await listArtifacts(ledger, { expired: true });
   // A table re-created by a later run (the same extract in plan and apply) has a newer artifact that

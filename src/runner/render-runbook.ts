@@ -1,3 +1,5 @@
+import { RENDER_RUNBOOK } from '../validation/api-contracts.ts';
+import { checkCall } from '../validation/check-call.ts';
 import type { RestoreModule } from './define-restore.ts';
 import { table } from './markdown.ts';
 import type { RunReport } from './report.ts';
@@ -13,6 +15,7 @@ export interface RunbookOptions {
  * unless a run is given, so a committed README stays stable.
  */
 export function renderRunbook(restore: RestoreModule, options: RunbookOptions = {}): string {
+  checkCall(RENDER_RUNBOOK, { restore, options });
   const report = options.report ?? null;
   const runbook = restore.runbook ?? {};
   const out: string[] = [`# ${restore.id}: ${restore.title}`, ''];

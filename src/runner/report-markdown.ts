@@ -85,6 +85,7 @@ export function renderReportMarkdown(report: RunReport): string {
   if (report.warnings.length) out.push('## Warnings', '', ...report.warnings.map((w) => `- ${w}`), '');
   if (report.error) {
     out.push('## Error', '', `**${report.error.name}**: ${report.error.message}`, '');
+    if (report.error.hint) out.push(`What to do: ${report.error.hint}`, '');
   }
   return `${out.join('\n').trimEnd()}\n`;
 }

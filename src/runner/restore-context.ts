@@ -15,7 +15,18 @@ import {
   workspaceTableName,
 } from '../primitives/index.ts';
 import type { ExtractedTable, Source } from '../sources/index.ts';
+import {
+  R_EXTRACT,
+  R_LIVE,
+  R_MANUAL,
+  R_SCOPE,
+  R_SNAPSHOT,
+  R_TRANSACTION,
+  R_VERIFY,
+} from '../validation/api-contracts.ts';
+import { checkCall, checkThen } from '../validation/check-call.ts';
 import { type RunExecution, sqlDigest } from './execution.ts';
+import { withModuleSql } from './module-sql-error.ts';
 import type {
   Backup,
   DiffSpec,
@@ -130,204 +141,228 @@ export async function createRestoreContext(
 
   const r: RestoreContext = {
     liveSchema: settings.liveSchema,
-    live,
+    live: (table) => {
+      checkCall(R_LIVE, { table });
+      return live(table);
+    },
 
     extract: (name, source) =>
-      execution.run<Backup>({
-        name,
-        kind: 'extract',
-        gate: null,
-        body: async () => {
-          await dropPreviousExtract(execution, workspace, name);
-          const result = await source.extract({
-            target: workspace.target,
-            workspace: workspace.schema,
-            tableName: (sourceTable) => workspaceTableName(identifierPart(name), sourceTable),
-            onProgress: (progress) => execution.settings.onEvent({ type: 'step-progress', name, progress }),
-          });
-          for (const t of result.tables) {
-            await execution.record(name, {
-              kind: 'backup-table',
-              table: t.table,
-              rows: t.rows,
-              checksum: t.checksum,
-              provenance: { ...result.provenance, source: source.description, sourceTable: t.sourceTable },
+      checkThen(R_EXTRACT, { name, source }, () =>
+        execution.run<Backup>({
+          name,
+          kind: 'extract',
+          gate: null,
+          body: async () => {
+            await dropPreviousExtract(execution, workspace, name);
+            const result = await source.extract({
+              target: workspace.target,
+              workspace: workspace.schema,
+              tableName: (sourceTable) => workspaceTableName(identifierPart(name), sourceTable),
+              onProgress: (progress) => execution.settings.onEvent({ type: 'step-progress', name, progress }),
             });
-          }
-          for (const change of result.ddlChanges) execution.warn(`${name}: ${change}`);
-          const detail: ExtractDetail = {
-            tables: result.tables.map((t) => ({
-              sourceSchema: t.sourceSchema,
-              sourceTable: t.sourceTable,
-              rows: t.rows,
-              checksum: t.checksum,
-              schema: t.table.schema,
-              name: t.table.name,
-            })),
-            provenance: { ...result.provenance, source: source.description },
-            ddlChanges: result.ddlChanges,
-            sourceKind: source.kind,
-          };
-          execution.provenance[name] = detail.provenance;
-          return {
-            result: backupFromDetail(name, detail),
-            rows: result.tables.reduce((sum, t) => sum + t.rows, 0),
-            detail,
-            note: `${result.tables.length} table(s) from ${source.description}`,
-          };
-        },
-        restore: (detail) => {
-          execution.provenance[name] = (detail as ExtractDetail).provenance;
-          return backupFromDetail(name, detail as ExtractDetail);
-        },
-      }),
+            // A hand-written Source may return anything: say so instead of failing on its result.
+            if (!result || !Array.isArray(result.tables) || !Array.isArray(result.ddlChanges)) {
+              throw new UsageError(`r.extract: source ${source.description} returned no extract result`, {
+                hint: 'a Source.extract must resolve to { tables, provenance, ddlChanges }; use fromMysqldump, fromMysqlShellDump, fromSchema or fromServer',
+                facts: { option: 'source' },
+              });
+            }
+            for (const t of result.tables) {
+              await execution.record(name, {
+                kind: 'backup-table',
+                table: t.table,
+                rows: t.rows,
+                checksum: t.checksum,
+                provenance: { ...result.provenance, source: source.description, sourceTable: t.sourceTable },
+              });
+            }
+            for (const change of result.ddlChanges) execution.warn(`${name}: ${change}`);
+            const detail: ExtractDetail = {
+              tables: result.tables.map((t) => ({
+                sourceSchema: t.sourceSchema,
+                sourceTable: t.sourceTable,
+                rows: t.rows,
+                checksum: t.checksum,
+                schema: t.table.schema,
+                name: t.table.name,
+              })),
+              provenance: { ...result.provenance, source: source.description },
+              ddlChanges: result.ddlChanges,
+              sourceKind: source.kind,
+            };
+            execution.provenance[name] = detail.provenance;
+            return {
+              result: backupFromDetail(name, detail),
+              rows: result.tables.reduce((sum, t) => sum + t.rows, 0),
+              detail,
+              note: `${result.tables.length} table(s) from ${source.description}`,
+            };
+          },
+          restore: (detail) => {
+            execution.provenance[name] = (detail as ExtractDetail).provenance;
+            return backupFromDetail(name, detail as ExtractDetail);
+          },
+        }),
+      ),
 
     scope: (name, query, options: ScopeOptions) =>
-      execution.run<Scope>({
-        name,
-        kind: 'scope',
-        gate: options.expect ? describeExpectation(options.expect) : null,
-        body: async () => {
-          const scope = await materializeScope(workspace, name, query, {
-            key: options.key,
-            ...(options.expect ? { expect: options.expect } : {}),
-            ...(options.keyFrom ? { keyFrom: live(options.keyFrom) } : {}),
-            hint: 'the scope query matched an unexpected number of rows; check the params and the query',
-          });
-          await execution.record(name, {
-            kind: 'scope',
-            table: scope.table,
-            rows: scope.rows,
-            checksum: null,
-          });
-          const detail: ScopeDetail = {
-            schema: scope.table.schema,
-            table: scope.table.name,
-            key: scope.key,
-            rows: scope.rows,
-            ...(options.keyFrom ? { keyFrom: options.keyFrom } : {}),
-          };
-          return { result: scope, rows: scope.rows, detail, sqlDigest: sqlDigest([compiled(query, db)]) };
-        },
-        restore: (detail) => {
-          const d = detail as ScopeDetail;
-          return Object.freeze({ name, table: new TableRef(d.schema, d.table), key: d.key, rows: d.rows });
-        },
-      }),
+      checkThen(R_SCOPE, { name, query, options }, () =>
+        execution.run<Scope>({
+          name,
+          kind: 'scope',
+          gate: options.expect ? describeExpectation(options.expect) : null,
+          body: async () => {
+            const scope = await withModuleSql('r.scope', "argument 'query'", () =>
+              materializeScope(workspace, name, query, {
+                key: options.key,
+                ...(options.expect ? { expect: options.expect } : {}),
+                ...(options.keyFrom ? { keyFrom: live(options.keyFrom) } : {}),
+                hint: 'the scope query matched an unexpected number of rows; check the params and the query',
+              }),
+            );
+            await execution.record(name, {
+              kind: 'scope',
+              table: scope.table,
+              rows: scope.rows,
+              checksum: null,
+            });
+            const detail: ScopeDetail = {
+              schema: scope.table.schema,
+              table: scope.table.name,
+              key: scope.key,
+              rows: scope.rows,
+              ...(options.keyFrom ? { keyFrom: options.keyFrom } : {}),
+            };
+            return { result: scope, rows: scope.rows, detail, sqlDigest: sqlDigest([compiled(query, db)]) };
+          },
+          restore: (detail) => {
+            const d = detail as ScopeDetail;
+            return Object.freeze({ name, table: new TableRef(d.schema, d.table), key: d.key, rows: d.rows });
+          },
+        }),
+      ),
 
     snapshot: (name, tables, options: SnapshotOptions = {}) =>
-      execution.run<void>({
-        name,
-        kind: 'snapshot',
-        gate: null,
-        body: async () => {
-          const liveTables = tables.map(live);
-          const filter = {
-            ...(options.scope ? { scope: options.scope } : {}),
-            ...(options.on ? { on: options.on } : {}),
-          };
-          if (execution.mode === 'plan') {
-            const counts = await countSnapshotRows(db, liveTables, filter);
-            const rows = counts.reduce((sum, c) => sum + c.rows, 0);
-            const scope = options.scope;
-            const detail: SnapshotPlanDetail = {
-              tables,
-              scope: scope ? { schema: scope.table.schema, table: scope.table.name, key: scope.key } : null,
-              on: options.on ?? {},
+      checkThen(R_SNAPSHOT, { name, tables, options }, () =>
+        execution.run<void>({
+          name,
+          kind: 'snapshot',
+          gate: null,
+          body: async () => {
+            const liveTables = tables.map(live);
+            const filter = {
+              ...(options.scope ? { scope: options.scope } : {}),
+              ...(options.on ? { on: options.on } : {}),
             };
+            if (execution.mode === 'plan') {
+              const counts = await countSnapshotRows(db, liveTables, filter);
+              const rows = counts.reduce((sum, c) => sum + c.rows, 0);
+              const scope = options.scope;
+              const detail: SnapshotPlanDetail = {
+                tables,
+                scope: scope ? { schema: scope.table.schema, table: scope.table.name, key: scope.key } : null,
+                on: options.on ?? {},
+              };
+              return {
+                result: undefined,
+                rows,
+                detail,
+                status: 'pending',
+                note: `would copy ${rows} row(s) of ${tables.join(', ')}`,
+              };
+            }
+            const copies = await snapshot(workspace, name, liveTables, {
+              ...filter,
+              prefix: `snap${execution.settings.runId}_${identifierPart(name)}`,
+            });
+            for (const copy of copies) await execution.record(name, copy);
+            const rows = copies.reduce((sum, c) => sum + (c.rows ?? 0), 0);
             return {
               result: undefined,
               rows,
-              detail,
-              status: 'pending',
-              note: `would copy ${rows} row(s) of ${tables.join(', ')}`,
+              detail: copies.map((c) => ({ table: c.table.toString(), rows: c.rows, checksum: c.checksum })),
             };
-          }
-          const copies = await snapshot(workspace, name, liveTables, {
-            ...filter,
-            prefix: `snap${execution.settings.runId}_${identifierPart(name)}`,
-          });
-          for (const copy of copies) await execution.record(name, copy);
-          const rows = copies.reduce((sum, c) => sum + (c.rows ?? 0), 0);
-          return {
-            result: undefined,
-            rows,
-            detail: copies.map((c) => ({ table: c.table.toString(), rows: c.rows, checksum: c.checksum })),
-          };
-        },
-        restore: () => undefined,
-      }),
+          },
+          restore: () => undefined,
+        }),
+      ),
 
     transaction: (name, fn, options: TransactionOptions = {}) =>
-      runTransaction(execution, {
-        name,
-        fn,
-        options,
-        workspace,
-        liveSchema: settings.liveSchema,
-        planned: settings.planned,
-      }),
+      checkThen(R_TRANSACTION, { name, fn, options }, () =>
+        runTransaction(execution, {
+          name,
+          fn,
+          options,
+          workspace,
+          liveSchema: settings.liveSchema,
+          planned: settings.planned,
+        }),
+      ),
 
     manual: (name, instructions) =>
-      execution.run<void>({
-        name,
-        kind: 'manual',
-        gate: null,
-        body: async () => {
-          if (execution.mode === 'plan') {
-            return {
-              result: undefined,
-              rows: null,
-              detail: null,
-              status: 'pending',
-              note: instructions,
-            };
-          }
-          if (settings.resumingAwaiting) {
-            return {
-              result: undefined,
-              rows: null,
-              detail: { confirmedBy: 'resume' },
-              note: 'confirmed by resuming the run',
-            };
-          }
-          if (settings.confirmManual && (await settings.confirmManual(name, instructions))) {
-            return {
-              result: undefined,
-              rows: null,
-              detail: { confirmedBy: 'operator' },
-              note: 'confirmed by the operator',
-            };
-          }
-          throw new ManualStepPendingError(`manual step '${name}' awaits the operator: ${instructions}`, {
-            hint: 'do it, then continue with `rowback apply <module> --resume`',
-            facts: { step: name, instructions },
-          });
-        },
-        restore: () => undefined,
-      }),
+      checkThen(R_MANUAL, { name, instructions }, () =>
+        execution.run<void>({
+          name,
+          kind: 'manual',
+          gate: null,
+          body: async () => {
+            if (execution.mode === 'plan') {
+              return {
+                result: undefined,
+                rows: null,
+                detail: null,
+                status: 'pending',
+                note: instructions,
+              };
+            }
+            if (settings.resumingAwaiting) {
+              return {
+                result: undefined,
+                rows: null,
+                detail: { confirmedBy: 'resume' },
+                note: 'confirmed by resuming the run',
+              };
+            }
+            if (settings.confirmManual && (await settings.confirmManual(name, instructions))) {
+              return {
+                result: undefined,
+                rows: null,
+                detail: { confirmedBy: 'operator' },
+                note: 'confirmed by the operator',
+              };
+            }
+            throw new ManualStepPendingError(`manual step '${name}' awaits the operator: ${instructions}`, {
+              hint: 'do it, then continue with `rowback apply <module> --resume`',
+              facts: { step: name, instructions },
+            });
+          },
+          restore: () => undefined,
+        }),
+      ),
 
     verify: (name, check, options: VerifyOptions) =>
-      execution.run<number>({
-        name,
-        kind: 'verify',
-        gate: describeExpectation(options.expect),
-        body: async () => {
-          const found = await countCheck(db, check);
-          if (execution.mode === 'plan') {
-            return {
-              result: found,
-              rows: found,
-              detail: { found },
-              status: 'pending',
-              note: `checked after apply; the live data now gives ${found}`,
-            };
-          }
-          checkGate(name, options.expect, found);
-          return { result: found, rows: found, detail: { found } };
-        },
-        restore: (detail) => (detail as { found: number }).found,
-      }),
+      checkThen(R_VERIFY, { name, check, options }, () =>
+        execution.run<number>({
+          name,
+          kind: 'verify',
+          gate: describeExpectation(options.expect),
+          body: async () => {
+            const found = await withModuleSql('r.verify', "argument 'check'", () => countCheck(db, check));
+            if (execution.mode === 'plan') {
+              return {
+                result: found,
+                rows: found,
+                detail: { found },
+                status: 'pending',
+                note: `checked after apply; the live data now gives ${found}`,
+              };
+            }
+            checkGate(name, options.expect, found);
+            return { result: found, rows: found, detail: { found } };
+          },
+          restore: (detail) => (detail as { found: number }).found,
+        }),
+      ),
   };
   return Object.freeze(r);
 }
@@ -360,10 +395,14 @@ function compiled(query: Query, db: Kysely<any>): string {
 
 function backupFromDetail(name: string, detail: ExtractDetail): Backup {
   const tables = new Map(detail.tables.map((t) => [t.sourceTable, new TableRef(t.schema, t.name)]));
+  // Also by `schema.table`, the way the source's `tables` may have named them.
+  const qualified = new Map(
+    detail.tables.map((t) => [`${t.sourceSchema}.${t.sourceTable}`, new TableRef(t.schema, t.name)]),
+  );
   return Object.freeze({
     name,
     table(sourceTable: string): TableRef {
-      const table = tables.get(sourceTable);
+      const table = tables.get(sourceTable) ?? qualified.get(sourceTable);
       if (!table) {
         throw new UsageError(`extract '${name}' has no table ${JSON.stringify(sourceTable)}`, {
           hint: `it extracted: ${[...tables.keys()].join(', ') || 'nothing'}`,

@@ -1,4 +1,4 @@
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
 import { sql } from 'kysely';
 import type { Target } from '../db/index.ts';
 import { AlreadyAppliedError, isErrorNamed, UsageError } from '../errors/index.ts';
@@ -19,11 +19,14 @@ import {
   withLock,
 } from '../ledger/index.ts';
 import { workspaceSchemaName } from '../primitives/index.ts';
+import { APPLY, PLAN } from '../validation/api-contracts.ts';
+import { checkCall } from '../validation/check-call.ts';
 import type { RestoreModule } from './define-restore.ts';
 import { validateParams } from './define-restore.ts';
 import { toErrorReport } from './error-report.ts';
 import { type Mode, RunExecution } from './execution.ts';
 import { targetFingerprint } from './fingerprint.ts';
+import { operatorName } from './operator-name.ts';
 import { paramsDigest, redactParams } from './params-record.ts';
 import { RUN_REPORT_VERSION, type RunReport, type TargetReport } from './report.ts';
 import { createRestoreContext, type PlannedOperations } from './restore-context.ts';
@@ -72,6 +75,7 @@ export async function plan(
   params: unknown,
   options: RunOptions = {},
 ): Promise<RunReport> {
+  checkCall(PLAN, { target, restore, options });
   return runModule(target, restore, params, 'plan', options);
 }
 
@@ -86,6 +90,8 @@ export async function apply(
   params: unknown,
   options: ApplyOptions,
 ): Promise<RunReport> {
+  // Without options there is no confirmation: the contract says how to give one.
+  checkCall(APPLY, { target, restore, options: options ?? {} });
   return runModule(target, restore, params, 'apply', options);
 }
 
@@ -152,7 +158,7 @@ async function runModule(
       await confirmTarget(info.fingerprint, options);
     }
     const connection = await sql<{ id: string }>`SELECT CONNECTION_ID() AS id`.execute(pinned);
-    const operator = safeOperator();
+    const operator = operatorName();
     const runId = await insertRun(ledger, {
       moduleId: restore.id,
       mode,
@@ -327,14 +333,6 @@ async function confirmTarget(fingerprint: TargetReport, options: Partial<ApplyOp
   }
   if (confirm !== true && !(await confirm(fingerprint))) {
     throw new UsageError('apply was not confirmed; nothing was changed');
-  }
-}
-
-function safeOperator(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? 'unknown';
   }
 }
 

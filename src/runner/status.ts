@@ -6,6 +6,8 @@ import {
   openLedger,
   type RunStatus,
 } from '../ledger/index.ts';
+import { STATUS } from '../validation/api-contracts.ts';
+import { checkCall } from '../validation/check-call.ts';
 import { moduleLocked } from './lock-state.ts';
 
 export interface RunSummary {
@@ -31,6 +33,7 @@ export interface StatusOptions {
 
 /** Runs from the ledger, newest first, with dead `running` runs shown as `interrupted`. */
 export async function status(target: Target, options: StatusOptions = {}): Promise<RunSummary[]> {
+  checkCall(STATUS, { target, options });
   const controlSchema = options.controlSchema ?? DEFAULT_CONTROL_SCHEMA;
   // No ledger yet (nothing ever ran here, or a process died before creating it): no runs, and nothing
   // is created by looking.

@@ -3,20 +3,36 @@ import { TableRef } from '../db/index.ts';
 import { DriftSincePlanError } from '../errors/index.ts';
 import {
   checkGate,
+  checkWriteIdentifiers,
   columnDriftProfile,
   describeExpectation,
   estimateWriteBytes,
   hashRows,
   purge,
+  purgeSpec,
   replaceChildren,
+  replaceChildrenSpec,
   replaceRows,
+  replaceRowsSpec,
   type Scope,
   type UndoRecord,
   upsertColumns,
+  upsertColumnsSpec,
   type WriteContext,
+  type WriteIdentifiers,
   type WriteResult,
 } from '../primitives/index.ts';
+import {
+  purgeContract,
+  replaceChildrenContract,
+  replaceRowsContract,
+  TX_DIFF,
+  TX_VERIFY,
+  upsertColumnsContract,
+} from '../validation/api-contracts.ts';
+import { checkCall, checkThen } from '../validation/check-call.ts';
 import type { RunExecution } from './execution.ts';
+import { withModuleSql } from './module-sql-error.ts';
 import type { DriftProfileReport, OperationReport } from './report.ts';
 import type { DiffSpec, Query, TransactionContext } from './restore-api.ts';
 import { countCheck, type PlannedOperations } from './restore-context.ts';
@@ -54,10 +70,17 @@ interface WritePlan {
   /** A `where` condition of the write, if any. */
   readonly where?: RawBuilder<unknown> | undefined;
   readonly gate: string | null;
+  /** The names the write uses, checked before anything of it runs. */
+  readonly spec: WriteIdentifiers;
   perform(): Promise<WriteResult>;
 }
 
 const DRIFT_SAMPLES = 5;
+
+const TX_PURGE = purgeContract('tx.purge');
+const TX_REPLACE_ROWS = replaceRowsContract('tx.replaceRows');
+const TX_UPSERT_COLUMNS = upsertColumnsContract('tx.upsertColumns');
+const TX_REPLACE_CHILDREN = replaceChildrenContract('tx.replaceChildren');
 
 /** The `tx` a module's transaction body receives. */
 export function createTransactionContext(
@@ -75,6 +98,8 @@ export function createTransactionContext(
    * its gate before any live row changes, and copies before-images first.
    */
   async function write(plan: WritePlan): Promise<number> {
+    // Every name the write uses, before the first statement that reads rows (hash, profile, size).
+    await checkWriteIdentifiers(ctx.tx, plan.spec);
     const liveTable = live(plan.table);
     const { scope, on } = plan;
     // Each of these reads costs a pass over the scoped rows: a plan takes them all (it records the hash
@@ -148,102 +173,125 @@ export function createTransactionContext(
     expect ? describeExpectation(expect) : null;
 
   const tx: TransactionContext = {
-    purge: (table, options) => {
-      if (options.scope) {
-        const scope = settings.resolveScope(options.scope);
+    purge: (table, options) =>
+      checkThen(TX_PURGE, { table, options }, () => {
+        const gate = gateOf(options.expect);
+        if (options.scope) {
+          const resolved = { ...options, scope: settings.resolveScope(options.scope) };
+          return write({
+            kind: 'purge',
+            table,
+            scope: resolved.scope,
+            on: onOf(options.on),
+            from: undefined,
+            allowList: null,
+            gate,
+            spec: purgeSpec(ctx, table, resolved),
+            perform: () => purge(ctx, table, resolved),
+          });
+        }
+        // The where condition is the module's own SQL: a server error about it names tx.purge.
+        return withModuleSql('tx.purge', "option 'where'", () =>
+          write({
+            kind: 'purge',
+            table,
+            scope: undefined,
+            on: undefined,
+            from: undefined,
+            allowList: null,
+            where: options.where,
+            gate,
+            spec: purgeSpec(ctx, table, options),
+            perform: () => purge(ctx, table, options),
+          }),
+        );
+      }),
+    replaceRows: (table, options) =>
+      checkThen(TX_REPLACE_ROWS, { table, options }, () => {
+        const { allowList, ...rest } = options;
+        const resolved = { ...rest, scope: settings.resolveScope(rest.scope) };
         return write({
-          kind: 'purge',
+          kind: 'replaceRows',
           table,
-          scope,
-          on: onOf(options.on),
-          from: undefined,
-          allowList: null,
-          gate: gateOf(options.expect),
-          perform: () => purge(ctx, table, { ...options, scope }),
+          scope: resolved.scope,
+          on: onOf(rest.on),
+          from: rest.from,
+          allowList: allowList ?? null,
+          gate: gateOf(rest.expect),
+          spec: replaceRowsSpec(ctx, table, resolved),
+          perform: () => replaceRows(ctx, table, resolved),
         });
-      }
-      return write({
-        kind: 'purge',
-        table,
-        scope: undefined,
-        on: undefined,
-        from: undefined,
-        allowList: null,
-        where: options.where,
-        gate: gateOf(options.expect),
-        perform: () => purge(ctx, table, options),
-      });
+      }),
+    upsertColumns: (table, options) =>
+      checkThen(TX_UPSERT_COLUMNS, { table, options }, () => {
+        const resolved = { ...options, scope: settings.resolveScope(options.scope) };
+        const go = () =>
+          write({
+            kind: 'upsertColumns',
+            table,
+            scope: resolved.scope,
+            on: onOf(options.on),
+            from: options.from,
+            allowList: options.columns,
+            where: options.where,
+            gate: gateOf(options.expect),
+            spec: upsertColumnsSpec(ctx, table, resolved),
+            perform: () => upsertColumns(ctx, table, resolved),
+          });
+        return options.where ? withModuleSql('tx.upsertColumns', "option 'where'", go) : go();
+      }),
+    replaceChildren: (table, options) =>
+      checkThen(TX_REPLACE_CHILDREN, { table, options }, () => {
+        const { allowList, ...rest } = options;
+        const resolved = { ...rest, scope: settings.resolveScope(rest.scope) };
+        return write({
+          kind: 'replaceChildren',
+          table,
+          scope: resolved.scope,
+          on: onOf(rest.parentKey),
+          from: rest.from,
+          allowList: allowList ?? null,
+          gate: gateOf(rest.expect),
+          spec: replaceChildrenSpec(ctx, table, resolved),
+          perform: () => replaceChildren(ctx, table, resolved),
+        });
+      }),
+    verify: (name: string, check: Query | DiffSpec, options) =>
+      checkThen(TX_VERIFY, { name, check, options }, async () => {
+        const spec = (check as DiffSpec).kind === 'diff' ? (check as DiffSpec) : null;
+        const resolved = spec?.scope ? { ...spec, scope: settings.resolveScope(spec.scope) } : check;
+        const found = await withModuleSql('tx.verify', "argument 'check'", () =>
+          countCheck(ctx.tx as Kysely<any>, resolved),
+        );
+        state.operations.push({
+          kind: 'verify',
+          table: spec ? spec.live : '',
+          name,
+          deleted: 0,
+          inserted: 0,
+          updated: 0,
+          rows: found,
+          gate: describeExpectation(options.expect),
+          estimatedBytes: null,
+          scopeHash: null,
+          warnings: [],
+        });
+        checkGate(`${settings.stepName}: ${name}`, options.expect, found);
+        return found;
+      }),
+    diff: (table, backup, options = {}) => {
+      checkCall(TX_DIFF, { table, backup, options });
+      return {
+        kind: 'diff' as const,
+        live: table,
+        liveTable: live(table),
+        backup,
+        ...(options.scope ? { scope: options.scope } : {}),
+        ...(options.on ? { on: [options.on].flat() } : {}),
+        ...(options.columns ? { columns: options.columns } : {}),
+        ...(options.key ? { key: [options.key].flat() } : {}),
+      };
     },
-    replaceRows: (table, { allowList, ...options }) => {
-      const scope = settings.resolveScope(options.scope);
-      return write({
-        kind: 'replaceRows',
-        table,
-        scope,
-        on: onOf(options.on),
-        from: options.from,
-        allowList: allowList ?? null,
-        gate: gateOf(options.expect),
-        perform: () => replaceRows(ctx, table, { ...options, scope }),
-      });
-    },
-    upsertColumns: (table, options) => {
-      const scope = settings.resolveScope(options.scope);
-      return write({
-        kind: 'upsertColumns',
-        table,
-        scope,
-        on: onOf(options.on),
-        from: options.from,
-        allowList: options.columns,
-        where: options.where,
-        gate: gateOf(options.expect),
-        perform: () => upsertColumns(ctx, table, { ...options, scope }),
-      });
-    },
-    replaceChildren: (table, { allowList, ...options }) => {
-      const scope = settings.resolveScope(options.scope);
-      return write({
-        kind: 'replaceChildren',
-        table,
-        scope,
-        on: onOf(options.parentKey),
-        from: options.from,
-        allowList: allowList ?? null,
-        gate: gateOf(options.expect),
-        perform: () => replaceChildren(ctx, table, { ...options, scope }),
-      });
-    },
-    verify: async (name: string, check: Query | DiffSpec, options) => {
-      const spec = (check as DiffSpec).kind === 'diff' ? (check as DiffSpec) : null;
-      const resolved = spec?.scope ? { ...spec, scope: settings.resolveScope(spec.scope) } : check;
-      const found = await countCheck(ctx.tx as Kysely<any>, resolved);
-      state.operations.push({
-        kind: 'verify',
-        table: spec ? spec.live : '',
-        name,
-        deleted: 0,
-        inserted: 0,
-        updated: 0,
-        rows: found,
-        gate: describeExpectation(options.expect),
-        estimatedBytes: null,
-        scopeHash: null,
-        warnings: [],
-      });
-      checkGate(`${settings.stepName}: ${name}`, options.expect, found);
-      return found;
-    },
-    diff: (table, backup, options = {}) => ({
-      kind: 'diff' as const,
-      live: table,
-      liveTable: live(table),
-      backup,
-      ...(options.scope ? { scope: options.scope } : {}),
-      ...(options.on ? { on: [options.on].flat() } : {}),
-      ...(options.columns ? { columns: options.columns } : {}),
-      ...(options.key ? { key: [options.key].flat() } : {}),
-    }),
   };
   return Object.freeze(tx);
 }

@@ -1,4 +1,4 @@
-import { hostname, userInfo } from 'node:os';
+import { hostname } from 'node:os';
 import type { Target } from '../db/index.ts';
 import { UsageError } from '../errors/index.ts';
 import {
@@ -13,9 +13,12 @@ import {
   withLock,
 } from '../ledger/index.ts';
 import { type UndoRecord, undoWrites } from '../primitives/index.ts';
+import { UNDO } from '../validation/api-contracts.ts';
+import { checkCall } from '../validation/check-call.ts';
 import { toErrorReport } from './error-report.ts';
 import { targetFingerprint } from './fingerprint.ts';
 import { moduleLockName } from './lock-state.ts';
+import { operatorName } from './operator-name.ts';
 import { RUN_REPORT_VERSION, type RunReport, type TargetReport } from './report.ts';
 
 export interface UndoOptions {
@@ -34,15 +37,18 @@ export interface UndoOptions {
  * const report = await undo(target, '42', { confirm: true });
  */
 export async function undo(target: Target, runId: string, options: UndoOptions): Promise<RunReport> {
+  // Without options there is no confirmation: the contract says how to give one.
+  checkCall(UNDO, { target, runId, options: options ?? {} });
+  const id = String(runId);
   const ledger = await openLedger(target, options.controlSchema ?? DEFAULT_CONTROL_SCHEMA);
-  const run = await getRun(ledger, runId);
+  const run = await getRun(ledger, id);
   if (!run) {
-    throw new UsageError(`there is no run ${runId} in the ledger ${ledger.schema}`, {
+    throw new UsageError(`there is no run ${id} in the ledger ${ledger.schema}`, {
       hint: 'see `rowback status` for run ids',
     });
   }
   if (run.mode !== 'apply') {
-    throw new UsageError(`run ${runId} is a ${run.mode} run; only apply runs can be undone`, {
+    throw new UsageError(`run ${id} is a ${run.mode} run; only apply runs can be undone`, {
       hint: 'see `rowback status` for run ids',
     });
   }
@@ -56,14 +62,14 @@ export async function undo(target: Target, runId: string, options: UndoOptions):
     const undone = runs.find(
       (r) => r.mode === 'undo' && r.status === 'done' && r.undo_of !== null && chain.includes(r.undo_of),
     );
-    if (undone) throw new UsageError(`run ${runId} was undone already by run ${undone.id}`);
+    if (undone) throw new UsageError(`run ${id} was undone already by run ${undone.id}`);
     const records: UndoRecord[] = [];
     for (const step of await listSteps(ledger, chain)) {
       if (step.status !== 'done' || !step.detail_json) continue;
       const detail = (JSON.parse(step.detail_json) as { detail?: { undo?: UndoRecord[] } }).detail;
       records.push(...(detail?.undo ?? []));
     }
-    const operator = userInfo().username;
+    const operator = operatorName();
     const undoRunId = await insertRun(ledger, {
       moduleId: run.module_id,
       mode: 'undo',

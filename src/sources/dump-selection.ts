@@ -44,6 +44,8 @@ export class DumpSelection implements DumpHandler {
   readonly databases = new Set<string>();
   /** `schema\0table` of every CREATE TABLE in the dump. */
   readonly created = new Map<string, { schema: string | null; table: string }>();
+  /** `schema\0view` of every view the dump defines: asked for as a table, it is named a view. */
+  readonly views = new Map<string, { schema: string | null; view: string }>();
   readonly #ddl = new Map<string, readonly DumpColumn[]>();
   readonly #takenFrom = new Map<string, string | null>();
   #current: string | null = null;
@@ -121,6 +123,11 @@ export class DumpSelection implements DumpHandler {
       case 'create-database':
         this.databases.add(statement.schema);
         return;
+      case 'create-view': {
+        const schema = this.#schemaOf(statement.schema);
+        this.views.set(DumpSelection.key(schema, statement.view), { schema, view: statement.view });
+        return;
+      }
       case 'set-names':
         this.charset = statement.charset;
         return;

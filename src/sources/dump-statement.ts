@@ -10,6 +10,8 @@ export type DumpStatement =
       readonly table: string;
       readonly text: string;
     }
+  /** A view's placeholder or final definition: a name that is in the dump, but holds no rows. */
+  | { readonly kind: 'create-view'; readonly schema: string | null; readonly view: string }
   | { readonly kind: 'set-names'; readonly charset: string }
   | { readonly kind: 'time-zone'; readonly zone: string }
   | { readonly kind: 'insert-other'; readonly table: string }
@@ -84,6 +86,19 @@ export function classifyStatement(bytes: Buffer): DumpStatement {
       schema: parts.length === 2 ? parts[0]! : null,
       table: parts[parts.length - 1]!,
       text: bytes.toString('utf8'),
+    };
+  }
+  // `CREATE [ALGORITHM=…] [DEFINER=…] [SQL SECURITY …] VIEW name`, the clauses in separate versioned comments.
+  match = new RegExp(
+    `^CREATE\\s+(?:OR\\s+REPLACE\\s+)?(?:[\\s\\S]*?\\s)?VIEW\\s+((?:${name.slice(1, -1)})(?:\\s*\\.\\s*(?:${name.slice(1, -1)}))?)\\s+AS\\b`,
+    'i',
+  ).exec(text);
+  if (match) {
+    const parts = splitQualified(match[1]!);
+    return {
+      kind: 'create-view',
+      schema: parts.length === 2 ? parts[0]! : null,
+      view: parts[parts.length - 1]!,
     };
   }
   match = /^SET\s+NAMES\s+'?(\w+)'?/i.exec(text);

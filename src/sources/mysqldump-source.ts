@@ -1,4 +1,6 @@
-import { SourceError, UsageError } from '../errors/index.ts';
+import { SourceError } from '../errors/index.ts';
+import { FROM_MYSQLDUMP } from '../validation/api-contracts.ts';
+import { checkCall } from '../validation/check-call.ts';
 import { type DumpInput, openByteInput } from './byte-input.ts';
 import { DumpSelection } from './dump-selection.ts';
 import { asSourceError, type LandingTable, LandingZone } from './landing-zone.ts';
@@ -6,6 +8,7 @@ import { defaultLoadMethod, type LoadMethod } from './load-session.ts';
 import { MysqldumpTokenizer } from './mysqldump-tokenizer.ts';
 import { ParallelLoads } from './parallel-loads.ts';
 import { ProgressReporter } from './progress.ts';
+import { resolveQualifiedTables } from './qualified-tables.ts';
 import type { RowFilters } from './row-filter.ts';
 import type { ExtractContext, ExtractResult, Source } from './source.ts';
 import { openTableLoader, type RowSink } from './table-loader.ts';
@@ -42,10 +45,19 @@ export interface MysqldumpOptions {
  *   rows: { wp_users: { column: 'ID', keys: collidedIds } },
  * }));
  */
-export function fromMysqldump(input: DumpInput, options: MysqldumpOptions): Source {
-  if (options.tables.length === 0) {
-    throw new UsageError('fromMysqldump needs at least one table', { hint: "pass { tables: ['wp_users'] }" });
-  }
+export function fromMysqldump(input: DumpInput, given: MysqldumpOptions): Source {
+  checkCall(FROM_MYSQLDUMP, { input, options: given });
+  const { schema, tables } = resolveQualifiedTables(
+    'fromMysqldump',
+    given.tables,
+    given.database,
+    'database',
+  );
+  const options: MysqldumpOptions = {
+    ...given,
+    tables,
+    ...(schema === undefined ? {} : { database: schema }),
+  };
   const description = `mysqldump ${typeof input === 'string' ? input : input instanceof Uint8Array ? 'bytes' : 'stream'}`;
   return Object.freeze({
     kind: 'mysqldump' as const,
@@ -224,6 +236,19 @@ function checkAllFound(
     throw new SourceError(
       `this is a dump of ${dumped.length ? `database ${[...new Set(dumped)].join(', ')}` : 'an unnamed database'}, not of ${database}`,
       { hint: 'check the file, or the database option' },
+    );
+  }
+  const views = [...selection.views.values()].filter(
+    (v) => missing.includes(v.view) && (database === undefined || v.schema === database),
+  );
+  if (views.length > 0) {
+    const names = views.map((v) => (v.schema ? `${v.schema}.${v.view}` : v.view));
+    throw new SourceError(
+      `${names.join(', ')} ${views.length > 1 ? 'are views' : 'is a view'} in the dump, not a table: a dump holds no rows of a view`,
+      {
+        hint: 'extract the base tables the view reads (its CREATE VIEW in the dump names them), and query the view over those',
+        facts: { views: names, expected: 'table', found: 'view' },
+      },
     );
   }
   const inDump = [...selection.created.values()]

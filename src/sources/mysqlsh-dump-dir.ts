@@ -111,6 +111,16 @@ export async function findShellTable(
     const meta = await readJson(dump.dir, `${schemaBasenames[name] ?? name}.json`, true);
     const tables = Array.isArray(meta!.tables) ? meta!.tables.map(String) : [];
     const basenames = (meta!.basenames ?? {}) as Record<string, string>;
+    const views = Array.isArray(meta!.views) ? meta!.views.map(String) : [];
+    if (views.includes(table)) {
+      throw new SourceError(
+        `${name}.${table} is a view in the dump ${dump.dir}, not a table: a source copies the rows of base tables`,
+        {
+          hint: 'extract the base tables the view reads (its DDL file names them), and query the view over those',
+          facts: { schema: name, table, expected: 'table', found: 'view' },
+        },
+      );
+    }
     seen.push(...tables.map((t) => `${name}.${t}`));
     if (tables.includes(table))
       candidates.push({ schema: name, basename: basenames[table] ?? `${name}@${table}` });

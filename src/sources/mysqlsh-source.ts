@@ -1,4 +1,6 @@
-import { SourceError, UsageError } from '../errors/index.ts';
+import { SourceError } from '../errors/index.ts';
+import { FROM_MYSQLSH } from '../validation/api-contracts.ts';
+import { checkCall } from '../validation/check-call.ts';
 import { openByteInput } from './byte-input.ts';
 import { classifyStatement } from './dump-statement.ts';
 import { asSourceError, type LandingTable, LandingZone } from './landing-zone.ts';
@@ -11,6 +13,7 @@ import {
 } from './mysqlsh-dump-dir.ts';
 import { ParallelLoads } from './parallel-loads.ts';
 import { ProgressReporter } from './progress.ts';
+import { resolveQualifiedTables } from './qualified-tables.ts';
 import { type RowFilters, tsvKeySet } from './row-filter.ts';
 import type { ExtractContext, ExtractResult, Source } from './source.ts';
 import { sqlFileStatements } from './sql-file-statements.ts';
@@ -41,12 +44,15 @@ export interface MysqlShellDumpOptions {
  *   tables: ['wp_users', 'wp_usermeta'], schema: 'wordpress',
  * }));
  */
-export function fromMysqlShellDump(dir: string, options: MysqlShellDumpOptions): Source {
-  if (options.tables.length === 0) {
-    throw new UsageError('fromMysqlShellDump needs at least one table', {
-      hint: "pass { tables: ['wp_users'] }",
-    });
-  }
+export function fromMysqlShellDump(dir: string, given: MysqlShellDumpOptions): Source {
+  checkCall(FROM_MYSQLSH, { dir, options: given });
+  const { schema, tables } = resolveQualifiedTables(
+    'fromMysqlShellDump',
+    given.tables,
+    given.schema,
+    'schema',
+  );
+  const options: MysqlShellDumpOptions = { ...given, tables, ...(schema === undefined ? {} : { schema }) };
   return Object.freeze({
     kind: 'mysqlsh' as const,
     description: `MySQL Shell dump ${dir}`,

@@ -1,7 +1,10 @@
 import { type RawBuilder, sql } from 'kysely';
 import { quoteId, TableRef } from '../db/index.ts';
 import { SourceError, UsageError } from '../errors/index.ts';
+import { FROM_SCHEMA } from '../validation/api-contracts.ts';
+import { checkCall } from '../validation/check-call.ts';
 import { asSourceError, type LandingTable, LandingZone } from './landing-zone.ts';
+import { resolveQualifiedTables } from './qualified-tables.ts';
 import type { ExtractContext, ExtractResult, Source } from './source.ts';
 import { tableColumns } from './table-columns.ts';
 
@@ -25,10 +28,10 @@ export interface SchemaSourceOptions {
  *   where: { wp_usermeta: sql`user_id IN (SELECT ID FROM wordpress_restored.wp_users WHERE ID > 1000)` },
  * }));
  */
-export function fromSchema(schema: string, options: SchemaSourceOptions): Source {
-  if (options.tables.length === 0) {
-    throw new UsageError('fromSchema needs at least one table', { hint: "pass { tables: ['wp_users'] }" });
-  }
+export function fromSchema(schema: string, given: SchemaSourceOptions): Source {
+  checkCall(FROM_SCHEMA, { schema, options: given });
+  const { tables } = resolveQualifiedTables('fromSchema', given.tables, schema, 'schema');
+  const options: SchemaSourceOptions = { ...given, tables };
   return Object.freeze({
     kind: 'schema' as const,
     description: `schema ${schema}`,
@@ -50,10 +53,12 @@ async function extractSchema(
   const db = context.target.db;
   const landed: LandingTable[] = [];
   try {
-    for (const table of options.tables) {
+    // Every table is looked up before the first copy: a misspelt or missing one fails before any work.
+    const found = [];
+    for (const table of options.tables) found.push({ table, columns: await tableColumns(db, schema, table) });
+    for (const { table, columns } of found) {
       context.signal?.throwIfAborted();
       const source = new TableRef(schema, table);
-      const columns = await tableColumns(db, schema, table);
       if (!columns.hasPrimaryKey && zone.server.requirePrimaryKey) {
         throw new SourceError(
           `table ${source} has no primary key, and the server requires one (sql_require_primary_key / innodb_force_primary_key), so CREATE TABLE … LIKE cannot copy it`,

@@ -10,18 +10,21 @@ import {
   type Target,
 } from '../db/index.ts';
 import { UsageError } from '../errors/index.ts';
+import { FROM_SERVER } from '../validation/api-contracts.ts';
+import { checkCall } from '../validation/check-call.ts';
 import { asSourceError, type LandingTable, LandingZone } from './landing-zone.ts';
 import { defaultLoadMethod, type LoadMethod } from './load-session.ts';
 import { ParallelLoads } from './parallel-loads.ts';
 import { ProgressReporter } from './progress.ts';
+import { resolveQualifiedTables } from './qualified-tables.ts';
 import { copyRows } from './server-rows.ts';
 import type { ExtractContext, ExtractResult, Source } from './source.ts';
-import { tableColumns } from './table-columns.ts';
+import { type TableColumns, tableColumns } from './table-columns.ts';
 import { openTableLoader } from './table-loader.ts';
 
 export interface ServerSourceOptions {
-  /** The schema on the source server. */
-  readonly schema: string;
+  /** The schema on the source server (or name the tables as `schema.table`). */
+  readonly schema?: string;
   readonly tables: readonly string[];
   /** Per table, a condition run on the source server, e.g. `{ wp_users: sql\`ID IN (${ids})\` }`. */
   readonly where?: Readonly<Record<string, RawBuilder<unknown>>>;
@@ -39,10 +42,16 @@ export interface ServerSourceOptions {
  *   schema: 'wordpress', tables: ['wp_users', 'wp_usermeta'],
  * }));
  */
-export function fromServer(url: string, options: ServerSourceOptions): Source {
-  if (options.tables.length === 0) {
-    throw new UsageError('fromServer needs at least one table', { hint: "pass { tables: ['wp_users'] }" });
+export function fromServer(url: string, given: ServerSourceOptions): Source {
+  checkCall(FROM_SERVER, { url, options: given });
+  const { schema, tables } = resolveQualifiedTables('fromServer', given.tables, given.schema, 'schema');
+  if (schema === undefined) {
+    throw new UsageError("fromServer(url, options): option 'schema' is missing", {
+      hint: "pass { schema: 'wordpress', tables: ['wp_users'] } or name the tables as 'wordpress.wp_users'",
+      facts: { option: 'schema' },
+    });
   }
+  const options: ResolvedServerOptions = { ...given, schema, tables };
   // Parsed now so a bad URL fails when the module is defined; the description never holds the password.
   const description = `server ${describeConnection(parseConnectionUrl(url))} schema ${options.schema}`;
   return Object.freeze({
@@ -59,9 +68,12 @@ export function fromServer(url: string, options: ServerSourceOptions): Source {
   });
 }
 
+/** The options once the schema is known (given, or from `schema.table` names). */
+type ResolvedServerOptions = ServerSourceOptions & { readonly schema: string };
+
 async function extractServer(
   source: Target,
-  options: ServerSourceOptions,
+  options: ResolvedServerOptions,
   context: ExtractContext,
 ): Promise<ExtractResult> {
   const zone = await LandingZone.open(context);
@@ -86,6 +98,10 @@ async function extractServer(
   let rows = 0;
   let bytes = 0;
   try {
+    // Every table is looked up before the first copy: a misspelt or missing one fails before any work.
+    const found = new Map<string, TableColumns>();
+    for (const table of options.tables)
+      found.set(table, await tableColumns(source.db, options.schema, table));
     await query("SET SESSION time_zone = '+00:00'");
     await query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     await query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
@@ -93,7 +109,7 @@ async function extractServer(
     for (const table of options.tables) {
       context.signal?.throwIfAborted();
       const from = new TableRef(options.schema, table);
-      const columns = await tableColumns(source.db, options.schema, table);
+      const columns = found.get(table)!;
       const created = (await query(`SHOW CREATE TABLE ${from.qualified}`)) as Buffer[][];
       const ddl = created[0]?.[1]?.toString('utf8') ?? '';
       const target = zone.tableFor(table, options.schema, options.into?.[table]);

@@ -28,6 +28,18 @@ export async function tableColumns(db: Kysely<any>, schema: string, table: strin
       { facts: { schema, table, expected: table, found: others.rows.map((r) => r.name) } },
     );
   }
+  const kind = await sql<{ type: string }>`
+    SELECT TABLE_TYPE AS ${sql.id('type')} FROM information_schema.TABLES
+     WHERE TABLE_SCHEMA = ${schema} AND TABLE_NAME = ${table}`.execute(db);
+  if (kind.rows[0]?.type === 'VIEW') {
+    throw new SourceError(
+      `${schema}.${table} is a view, not a table: a source copies the rows of base tables`,
+      {
+        hint: 'extract the base tables the view reads (SHOW CREATE VIEW names them), and query the view over those',
+        facts: { schema, table, expected: 'BASE TABLE', found: 'VIEW' },
+      },
+    );
+  }
   return Object.freeze({
     writable: Object.freeze(columns.rows.filter((c) => Number(c.generated) === 0).map((c) => c.name)),
     hasPrimaryKey: columns.rows.some((c) => c.key === 'PRI'),

@@ -85,11 +85,13 @@ export function rewriteCreateTable(
   const droppedAutoIncrement = options.dropAutoIncrement ? [...autoIncrement] : [];
   if (options.dropAutoIncrement) autoIncrement.clear();
   let generatesIds = false;
+  // One line per table, however many keys: a run's warnings list each change once.
+  const droppedForeignKeys: string[] = [];
   for (const item of parsed.items) {
     const sig = significant(item);
     if (sig.length === 0) continue;
     if (isForeignKey(sig)) {
-      changes.push(`${label}: dropped foreign key ${describeItem(sig)} (workspace tables are not linked)`);
+      droppedForeignKeys.push(describeItem(sig));
       continue;
     }
     if (server.flavour === 'mariadb' && isFunctionalIndex(sig)) {
@@ -108,6 +110,13 @@ export function rewriteCreateTable(
     if (options.deferIndexes && isPlainIndex(sig) && !startsWithColumn(sig, autoIncrement))
       deferredIndexes.push(text);
     else items.push(text);
+  }
+  if (droppedForeignKeys.length > 0) {
+    const what =
+      droppedForeignKeys.length === 1 ? 'foreign key' : `${droppedForeignKeys.length} foreign keys`;
+    changes.push(
+      `${label}: dropped ${what} ${droppedForeignKeys.join(', ')} (workspace tables are not linked)`,
+    );
   }
   if (!parsed.hasPrimaryKey && server.requirePrimaryKey) {
     if (parsed.items.some((item) => significant(item).some((t) => isWord(t, 'AUTO_INCREMENT')))) {

@@ -73,6 +73,7 @@ const table = (name: string, columns: ColumnInfo[], primaryKey = ['ID']): TableM
   table: new TableRef('s', name),
   columns,
   primaryKey,
+  view: false,
 });
 
 describe('schema comparison', () => {

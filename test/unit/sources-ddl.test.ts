@@ -57,6 +57,24 @@ describe('rewriteCreateTable', () => {
     expect(ddl.columns.map((c) => c.name)).toEqual(['cluster_id', 'name', 'secret', 'pos', 'replicaset']);
   });
 
+  it('lists the dropped foreign keys of a table on one line (issue 13: one warning per table, not per key)', () => {
+    const ddl = rewriteCreateTable(
+      `CREATE TABLE \`film_actor\` (
+  \`actor_id\` int NOT NULL, \`film_id\` int NOT NULL, \`store_id\` int NOT NULL,
+  PRIMARY KEY (\`actor_id\`, \`film_id\`),
+  CONSTRAINT \`fk_film_actor_actor\` FOREIGN KEY (\`actor_id\`) REFERENCES \`actor\` (\`actor_id\`),
+  CONSTRAINT \`fk_film_actor_film\` FOREIGN KEY (\`film_id\`) REFERENCES \`film\` (\`film_id\`),
+  CONSTRAINT \`fk_film_actor_store\` FOREIGN KEY (\`store_id\`) REFERENCES \`store\` (\`store_id\`)
+) ENGINE=InnoDB`,
+      'rb_ws',
+      'backup__film_actor',
+      MARIADB,
+    );
+    expect(ddl.changes).toEqual([
+      'film_actor: dropped 3 foreign keys fk_film_actor_actor, fk_film_actor_film, fk_film_actor_store (workspace tables are not linked)',
+    ]);
+  });
+
   it('refuses what has no safe equivalent', () => {
     expect(() =>
       rewriteCreateTable(
