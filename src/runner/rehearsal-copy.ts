@@ -164,12 +164,22 @@ async function createTriggers(
       .raw<Record<string, string>>(`SHOW CREATE TRIGGER ${quoteQualified(options.liveSchema, name)}`)
       .execute(live.db);
     const row = shown.rows[0] ?? {};
-    const statement = (row['SQL Original Statement'] ?? '').replace(
-      /^CREATE\s+DEFINER\s*=\s*(`[^`]*`|'[^']*'|\S+?)@(`[^`]*`|'[^']*'|\S+)\s+/i,
-      'CREATE ',
-    );
+    const statement = withoutDefiner(row['SQL Original Statement'] ?? '');
     await sql`SET SESSION sql_mode = ${row.sql_mode ?? ''}`.execute(db);
     await sql.raw(statement).execute(db);
     counts.set(table, (counts.get(table) ?? 0) + 1);
   }
+}
+
+/**
+ * A `CREATE … TRIGGER` statement without its `DEFINER = user@host` clause, in the quotings MySQL and
+ * MariaDB print (backticks, quotes, bare).
+ *
+ * @example withoutDefiner('CREATE DEFINER=`root`@`%` TRIGGER t …') // 'CREATE TRIGGER t …'
+ */
+export function withoutDefiner(statement: string): string {
+  return statement.replace(
+    /^(\s*CREATE\s+)DEFINER\s*=\s*(`[^`]*`|'[^']*'|[^\s@]+)@(`[^`]*`|'[^']*'|\S+)\s+/i,
+    '$1',
+  );
 }

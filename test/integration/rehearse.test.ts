@@ -141,6 +141,7 @@ describe('rowback rehearse of the WPCA module', () => {
   let report: RehearsalReport;
   let planned: ReturnType<typeof runReportSchema.parse>;
   let before: Awaited<ReturnType<typeof liveState>>;
+  let rehearsalPort: number;
 
   beforeAll(async () => {
     const plan = await runCli(['plan', MODULE, ...args, '--json', '-q']);
@@ -157,6 +158,7 @@ describe('rowback rehearse of the WPCA module', () => {
     ]);
     expect(result.code, result.stderr).toBe(0);
     report = JSON.parse(result.stdout) as RehearsalReport;
+    rehearsalPort = Number(/at mysql:\/\/[^@]*@127\.0\.0\.1:(\d+)/.exec(result.stderr)?.[1]);
   });
 
   it('passes end to end: plan, apply and undo on the copy, undo exact by checksums; the live target only read', async () => {
@@ -172,6 +174,9 @@ describe('rowback rehearse of the WPCA module', () => {
     expect(users.afterApply).not.toBe(users.copied);
     expect(report.notices.join('\n')).toContain("manual step 'reimport' was confirmed automatically");
     expect(await liveState()).toEqual(before);
+    // And its server is gone.
+    expect(rehearsalPort).toBeGreaterThan(0);
+    expect(await listening(rehearsalPort)).toBe(false);
   });
 
   it('copies only the rows the module can touch, widened by foreign keys, with the FKs and the trigger', async () => {

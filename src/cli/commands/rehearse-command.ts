@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { redactUrl } from '../../db/index.ts';
+import { redactUrl, type Target } from '../../db/index.ts';
 import { renderRehearsalHtml } from '../../report-html/index.ts';
 import { loadModule } from '../../runner/module-loader.ts';
 import { renderRehearsalMarkdown } from '../../runner/rehearsal-markdown.ts';
 import { type RehearsalServer, rehearse } from '../../runner/rehearse.ts';
-import { type MysqlServer, startMysql } from '../../testing/index.ts';
+import { defaultProviderEnvironment, type MysqlServer, startMysql } from '../../testing/index.ts';
 import { type CliIo, writeLine } from '../cli-io.ts';
 import { EXIT, exitCodeFor } from '../exit-codes.ts';
 import { collectParams, controlSchemaOf, openTarget, paramsFor, restoresDir } from '../options.ts';
@@ -43,7 +43,12 @@ export async function rehearseCommand(id: string, flags: RehearseFlags, io: CliI
       ...(flags.strict ? { strict: true } : {}),
       startServer: async (): Promise<RehearsalServer> => {
         if (!flags.quiet && !flags.json) writeLine(io.stderr, 'rowback: starting the rehearsal server…');
-        starting = startMysql();
+        starting = startMysql({
+          environment: {
+            ...defaultProviderEnvironment,
+            env: { ...io.env, ROWBACK_TEST_IMAGE: imageLike(target, io) },
+          },
+        });
         const server = await starting;
         // Said on stderr also under --json: a person (or a test) may want to know what to look for.
         writeLine(
@@ -67,4 +72,14 @@ export async function rehearseCommand(id: string, flags: RehearseFlags, io: CliI
     progress.stop();
     await target.close();
   }
+}
+
+/**
+ * Where the provider chain reaches a container runtime, the image of the target's flavour and
+ * major.minor version (`mysql:8.4`, `mariadb:10.11`), unless ROWBACK_TEST_IMAGE names one; an
+ * existing server or a local binary is what it is, and the report says how it differs.
+ */
+function imageLike(target: Target, io: CliIo): string {
+  const { flavour, version } = target.server;
+  return io.env.ROWBACK_TEST_IMAGE || `${flavour}:${version.split('.').slice(0, 2).join('.')}`;
 }
