@@ -9,14 +9,10 @@ import { targetFingerprint } from './fingerprint.ts';
 import { paramsDigest } from './params-record.ts';
 import { tableChecksums } from './rehearsal-checksums.ts';
 import { type CopyResult, copyLiveTables } from './rehearsal-copy.ts';
-import type { RehearsalReport, TableChecksums, TransactionForecast } from './rehearsal-report.ts';
+import { forecastTransactions } from './rehearsal-forecast.ts';
+import type { RehearsalReport, TableChecksums } from './rehearsal-report.ts';
 import { type CopyRules, rowsTheModuleCanTouch } from './rehearsal-scope.ts';
-import {
-  matchServer,
-  readTransactionLimits,
-  type ServerDifference,
-  type TransactionLimit,
-} from './rehearsal-server-match.ts';
+import { matchServer, readTransactionLimits, type ServerDifference } from './rehearsal-server-match.ts';
 import type { RunReport } from './report.ts';
 import type { RunEventListener } from './run-events.ts';
 import { apply, findPlan, plan } from './run-restore.ts';
@@ -292,26 +288,4 @@ async function cleanUp(
   }
   for (const t of [...opened].reverse()) await t.close().catch(() => undefined);
   await server.stop().catch(() => undefined);
-}
-
-function forecastTransactions(
-  planned: RunReport | null,
-  applied: RunReport | null,
-  limits: readonly TransactionLimit[],
-): TransactionForecast[] {
-  return (planned?.transactions ?? []).map((tx) => {
-    const step = applied?.steps.find((s) => s.name === tx.name);
-    const rows = (step?.operations ?? [])
-      .filter((o) => o.kind !== 'verify')
-      .reduce((sum, o) => sum + o.deleted + o.inserted + o.updated, 0);
-    return Object.freeze({
-      name: tx.name,
-      estimatedBytes: tx.estimatedBytes,
-      rows,
-      limits: limits.map((l) => ({
-        ...l,
-        within: (l.unit === 'bytes' ? tx.estimatedBytes : rows) <= l.value,
-      })),
-    });
-  });
 }

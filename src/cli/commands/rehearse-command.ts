@@ -1,5 +1,3 @@
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { redactUrl, type Target } from '../../db/index.ts';
 import { renderRehearsalHtml } from '../../report-html/index.ts';
 import { loadModule } from '../../runner/module-loader.ts';
@@ -8,6 +6,7 @@ import { type RehearsalServer, rehearse } from '../../runner/rehearse.ts';
 import { defaultProviderEnvironment, type MysqlServer, startMysql } from '../../testing/index.ts';
 import { type CliIo, writeLine } from '../cli-io.ts';
 import { EXIT, exitCodeFor } from '../exit-codes.ts';
+import { writeHtmlFile } from '../html-output.ts';
 import { collectParams, controlSchemaOf, openTarget, paramsFor, restoresDir } from '../options.ts';
 import { progressReporter } from '../progress-reporter.ts';
 import type { RunFlags } from './run-commands.ts';
@@ -59,11 +58,7 @@ export async function rehearseCommand(id: string, flags: RehearseFlags, io: CliI
       },
     });
     progress.stop();
-    if (flags.html) {
-      const path = resolve(io.cwd, flags.html);
-      await writeFile(path, renderRehearsalHtml(report));
-      writeLine(io.stderr, `rowback: HTML report of the rehearsal written to ${path}`);
-    }
+    if (flags.html) await writeHtmlFile(io, flags.html, renderRehearsalHtml(report), 'the rehearsal');
     io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderRehearsalMarkdown(report));
     return report.status === 'done' ? EXIT.ok : exitCodeFor(report.error?.name);
   } finally {
