@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 
 // Tests import 'rowback' and 'rowback/testing' through the package's own exports map; the
 // 'rowback-source' condition points them at src/ so no build is needed.
-const conditions = ['rowback-source', ...defaultServerConditions];
+// Without vite's 'module' condition: it points the AWS SDK at its bundler-only dist-es build (imports
+// without file extensions), which Node cannot load.
+const conditions = ['rowback-source', ...defaultServerConditions.filter((c) => c !== 'module')];
 
 export default defineConfig({
   resolve: { conditions },
@@ -30,6 +32,18 @@ export default defineConfig({
           globalSetup: ['test/setup/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
+        },
+      },
+      {
+        // Real Galera clusters and replica pairs, started by each file itself (rowback/testing):
+        // no shared server, and one file at a time, since a 3-node cluster fills a small machine.
+        extends: true,
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
         },
       },
     ],

@@ -76,4 +76,20 @@ case "$HOOK_SCENARIO" in
   S4)
     lib_measure lib-diff S4 "$RB/s4-diff.ts"
     lib_measure lib-diff-counts S4 "$RB/s4-diff.ts --counts" ;;
+  S5)
+    # On the kit's Galera cluster (peers.sh exports S5_NODE_URLS, S5_CHUNK, MG1, gdamage): the chunked,
+    # throttled apply against galera-sql-blanket-replace-1trx.
+    gq "DROP DATABASE IF EXISTS rb_bench_s5; DROP DATABASE IF EXISTS rb_bench_ledger"
+    BEFORE_EACH='gdamage'
+    lib_measure lib-apply-galera-chunked S5 "$RB/s5-apply-galera.ts --chunk $S5_CHUNK"
+    log "after lib-apply-galera-chunked (all nodes synced): $(gsync; gsame)"
+    BEFORE_EACH=''
+    gq "DROP DATABASE IF EXISTS rb_bench_s5; DROP DATABASE IF EXISTS rb_bench_ledger"
+    # The lag part, on a primary -> replica pair of its own (the kit's Galera nodes have no binary log to
+    # replicate from): untimed here, it prints its own `== S5lag` line into the results.
+    log "S5 lag: primary -> replica pair, SQL thread stopped ${S5_STOP:-8} s, limit ${S5_LIMIT:-5} s"
+    DAMAGE_SQL="$damage_sql" $RB/s5-lag.ts --dump "$F2" --chunk "$S5_CHUNK" --limit "${S5_LIMIT:-5}" --stop "${S5_STOP:-8}" \
+      > "$OUT/s5-lag.out" 2>> "$LOG"
+    cat "$OUT/s5-lag.out" >> "$LOG"
+    grep '^== S5lag' "$OUT/s5-lag.out" | tee -a "$RES" >&2 ;;
 esac

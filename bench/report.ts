@@ -7,6 +7,7 @@ const FLOORS: Readonly<Record<string, readonly string[]>> = {
   S2: ['sql-blanket-replace-1trx'],
   S3: ['mysqldump-where-in-pipe', 'mysqldump-where-subquery-pipe'],
   S4: ['sql-rowhash-join-CRC32', 'sql-rowhash-join-MD5'],
+  S5: ['galera-sql-blanket-replace-chunked'],
 };
 
 const fmt = (n: number | null, digits = 2) => (n === null || !Number.isFinite(n) ? 'NA' : n.toFixed(digits));
@@ -15,7 +16,7 @@ const mb = (kb: number) => (Number.isFinite(kb) ? (kb / 1024).toFixed(0) : 'NA')
 /** Markdown table per scenario group: every peer and rowback, median seconds, ×floor, rows, RSS. */
 export function peerTables(peers: ReadonlyMap<string, PeerSummary>): string {
   const out: string[] = [];
-  for (const group of ['S1', 'S2', 'S3', 'S4']) {
+  for (const group of ['S1', 'S2', 'S3', 'S4', 'S5']) {
     const rows = [...peers.values()].filter((p) => p.scenario.startsWith(group));
     if (rows.length === 0) continue;
     const floorPeer = (FLOORS[group] ?? []).map((p) => peers.get(p)).find((p) => p !== undefined);

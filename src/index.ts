@@ -11,6 +11,7 @@ export * from './errors/index.ts';
 export * from './ledger/index.ts';
 export * from './primitives/index.ts';
 export { renderRehearsalHtml, renderReportHtml } from './report-html/index.ts';
+export type { PeerAgreement } from './runner/cluster-agreement.ts';
 export {
   defineRestore,
   type RestoreDefinition,
@@ -30,5 +31,6 @@ export { type ApplyOptions, apply, plan, type RunOptions } from './runner/run-re
 export type { StandardSchemaV1 } from './runner/standard-schema.ts';
 export { type RunSummary, status } from './runner/status.ts';
 export { type StoredReportOptions, storedReport } from './runner/stored-report.ts';
+export type { ThrottleOptions, ThrottlePause, ThrottleSummary } from './runner/throttle.ts';
 export { type UndoOptions, undo } from './runner/undo-run.ts';
 export * from './sources/index.ts';

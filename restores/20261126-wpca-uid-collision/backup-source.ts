@@ -9,13 +9,15 @@ export const BACKUP_TABLES = Object.freeze(['wp_users', 'wp_usermeta']);
 export type BackupKind = 'mysqldump' | 'mysqlsh' | 'schema' | 'server';
 
 /**
- * What `backup` is when `backupKind` is `auto`: a directory with `@.json` is a MySQL Shell dump, any
- * other existing path is a dump file, and a name that is no path is a schema on the live server.
+ * What `backup` is when `backupKind` is `auto`: an `s3://` URL or a directory with `@.json` is a MySQL
+ * Shell dump, any other existing path is a dump file, and a name that is no path is a schema on the
+ * live server.
  * Explicit kinds are taken as given (a schema that happens to share a file's name stays a schema).
  */
 export function backupKind(p: Params): BackupKind {
   if (p.target === 'standalone') return 'server';
   if (p.backupKind !== 'auto') return p.backupKind;
+  if (/^s3:\/\//i.test(p.backup)) return 'mysqlsh';
   if (!existsSync(p.backup)) {
     if (/[/\\]/.test(p.backup) || /\.(sql|gz|zst)$/.test(p.backup)) {
       throw new UsageError(`backup ${JSON.stringify(p.backup)} does not exist`, {
@@ -38,7 +40,11 @@ export function backupSource(p: Params): Source {
     case 'mysqldump':
       return fromMysqldump(p.backup, { tables, ...(p.backupSchema ? { database: p.backupSchema } : {}) });
     case 'mysqlsh':
-      return fromMysqlShellDump(p.backup, { tables, ...(p.backupSchema ? { schema: p.backupSchema } : {}) });
+      return fromMysqlShellDump(p.backup, {
+        tables,
+        ...(p.backupSchema ? { schema: p.backupSchema } : {}),
+        ...(p.s3PathStyle === 'true' ? { s3: { forcePathStyle: true } } : {}),
+      });
     case 'schema':
       return fromSchema(p.backup, { tables });
     case 'server':

@@ -6,8 +6,13 @@ import { z } from 'zod';
  */
 export const params = z
   .object({
-    /** A mysqldump / mariadb-dump file (.sql, .gz, .zst), a MySQL Shell dump directory, or a schema name. */
+    /**
+     * A mysqldump / mariadb-dump file (.sql, .gz, .zst), a MySQL Shell dump directory or
+     * `s3://bucket/prefix` (the MySQL Operator's backups), or a schema name.
+     */
     backup: z.string().min(1),
+    /** Path-style S3 URLs, for S3-compatible stores that need them (MinIO, OCI); the endpoint comes from AWS_ENDPOINT_URL_S3. */
+    s3PathStyle: z.enum(['true', 'false']).default('false'),
     backupKind: z.enum(['auto', 'mysqldump', 'mysqlsh', 'schema']).default('auto'),
     /** The schema inside the backup, for dumps of several schemas (`--databases`, `dumpInstance`). */
     backupSchema: z.string().min(1).optional(),

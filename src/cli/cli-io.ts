@@ -10,6 +10,8 @@ export interface CliIo {
   readonly stdin: NodeJS.ReadableStream & { readonly isTTY?: boolean };
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** `--log-format` (else `ROWBACK_LOG_FORMAT`): `json` writes progress and errors as JSON lines. */
+  readonly logFormat?: 'text' | 'json';
 }
 
 export function processIo(): CliIo {

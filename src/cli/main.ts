@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { redactUrl } from '../db/index.ts';
-import { isRowbackError } from '../errors/index.ts';
+import { isRowbackError, UsageError } from '../errors/index.ts';
 import { type CliIo, processIo, writeLine } from './cli-io.ts';
 import { demoCommand } from './commands/demo-command.ts';
 import { diffCommand } from './commands/diff-command.ts';
@@ -16,7 +16,10 @@ import { applyCommand, planCommand } from './commands/run-commands.ts';
 import { statusCommand } from './commands/status-command.ts';
 import { undoCommand } from './commands/undo-command.ts';
 import { EXIT, EXIT_CODES_HELP, exitCodeForError } from './exit-codes.ts';
+import { writeJsonLog } from './json-log-reporter.ts';
 import { collectRepeated } from './options.ts';
+import { startTelemetry } from './telemetry-sdk.ts';
+import { withThrottleFlags } from './throttle-flags.ts';
 
 const TARGET_HELP = `
 A restore goes: rowback new <slug> → edit and test the module → rowback plan <id> → review the plan
@@ -25,17 +28,35 @@ it back, rowback gc drops expired workspace tables. rowback demo shows all of it
 
 The target database comes from --db or ROWBACK_DATABASE_URL, e.g.
   mysql://restore_user:secret@db.internal:3306/wordpress   (the path is the live schema)
-Passwords are never printed, logged or stored.`;
+or, with the password in a file (a mounted Secret), ROWBACK_DATABASE_PASSWORD_FILE=/run/secrets/db-password
+and a URL without one. Passwords are never printed, logged or stored.`;
 
 /** Builds the `rowback` program; `io` carries stdout/stderr/env so tests can run it in-process. */
-export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+export function buildProgram(base: CliIo, setExit: (code: number) => void): Command {
+  let logFormat: 'text' | 'json' = base.env.ROWBACK_LOG_FORMAT === 'json' ? 'json' : 'text';
+  // Commands see the format chosen by --log-format, which is parsed before any action runs.
+  const io: CliIo = {
+    ...base,
+    get logFormat() {
+      return logFormat;
+    },
+  };
   const program = new Command('rowback')
     .description('Surgical, migration-style data restores on live MySQL and MariaDB.')
     .version('0.1.0')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride()
     .showHelpAfterError('(rowback --help lists the commands; rowback <command> --help explains one)')
-    .addHelpText('after', `${TARGET_HELP}\n\n${EXIT_CODES_HELP}`);
+    .addHelpText('after', `${TARGET_HELP}\n\n${EXIT_CODES_HELP}`)
+    .option(
+      '--log-format <format>',
+      'text, or json: progress and errors as JSON lines on stderr, for log collectors (default: $ROWBACK_LOG_FORMAT or text)',
+    )
+    .hook('preAction', (command) => {
+      logFormat = logFormatOf(
+        (command.opts().logFormat as string | undefined) ?? base.env.ROWBACK_LOG_FORMAT,
+      );
+    });
 
   const db = () => new Option('--db <url>', 'target database URL (default: $ROWBACK_DATABASE_URL)');
   const control = () =>
@@ -82,7 +103,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     )
     .action((id, flags) => run(() => planCommand(id, flags, io)));
 
-  withRunOptions(program.command('apply <id>'))
+  withThrottleFlags(withRunOptions(program.command('apply <id>')))
     .description('apply a restore module: shows the target and asks you to type its schema name (or --yes)')
     .option('-y, --yes', 'do not ask for confirmation (scripts)')
     .option('--force', 'apply again although already applied (recorded in the ledger)')
@@ -127,8 +148,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(json())
     .action((id, flags) => run(() => statusCommand(id, flags, io)));
 
-  program
-    .command('undo <runId>')
+  withThrottleFlags(program.command('undo <runId>'))
     .description(
       'put back every before-image of an apply run (refused if the rows changed since, unless --force)',
     )
@@ -183,13 +203,19 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(db())
     .requiredOption(
       '--from <source>',
-      'a mysqldump file (plain, .gz, .zst), a MySQL Shell dump directory, or mysql://… of another server',
+      'a mysqldump file (plain, .gz, .zst), a MySQL Shell dump directory or s3://bucket/prefix, or mysql://… of another server',
     )
     .requiredOption('--tables <names>', 'tables to extract, comma-separated')
     .requiredOption('--into <schema>', 'workspace schema to land them in (created if missing)')
     .option(
       '--database <name>',
       'database (schema) to take them from: for --databases / --all-databases dumps, shell dumps, servers',
+    )
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint for s3:// (default: AWS_ENDPOINT_URL_S3 or AWS)')
+    .option('--s3-region <region>', 'region for s3:// (default: AWS_REGION / the AWS profile)')
+    .option(
+      '--s3-path-style',
+      'path-style S3 URLs (https://endpoint/bucket/key), as most S3-compatible stores need',
     )
     .addOption(json())
     .option('-q, --quiet', 'no progress output')
@@ -256,6 +282,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       : error instanceof Error
         ? error.message
         : String(error);
+    if (isJsonLog(program, io)) {
+      writeJsonLog(io, 'error', redactUrl(message), {
+        error: error instanceof Error ? error.name : 'Error',
+        exitCode: exitCodeForError(error),
+      });
+      return exitCodeForError(error);
+    }
     writeLine(io.stderr, `rowback: ${redactUrl(message)}`);
     if (io.env.ROWBACK_DEBUG && error instanceof Error && error.stack)
       writeLine(io.stderr, redactUrl(error.stack));
@@ -263,6 +296,25 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   }
 }
 
+function logFormatOf(value: string | undefined): 'text' | 'json' {
+  if (value === undefined || value === '' || value === 'text') return 'text';
+  if (value === 'json') return 'json';
+  throw new UsageError(`log format ${JSON.stringify(value)} is not text or json`, {
+    hint: 'pass --log-format json (or text), or fix ROWBACK_LOG_FORMAT',
+  });
+}
+
+function isJsonLog(program: Command, io: CliIo): boolean {
+  const chosen = (program.opts().logFormat as string | undefined) ?? io.env.ROWBACK_LOG_FORMAT;
+  return chosen === 'json';
+}
+
 if (import.meta.main) {
-  process.exitCode = await main(process.argv.slice(2));
+  const io = processIo();
+  const stopTelemetry = await startTelemetry(io);
+  try {
+    process.exitCode = await main(process.argv.slice(2), io);
+  } finally {
+    await stopTelemetry();
+  }
 }

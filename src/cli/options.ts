@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { connect, type Target } from '../db/index.ts';
+import { connect, parseConnectionUrl, type Target } from '../db/index.ts';
 import { UsageError } from '../errors/index.ts';
 import { acceptedParamNames, type RestoreModule } from '../runner/define-restore.ts';
 import type { CliIo } from './cli-io.ts';
@@ -16,7 +16,11 @@ export interface ParamFlags {
   readonly params?: string;
 }
 
-/** The target from `--db`, else `ROWBACK_DATABASE_URL`. */
+/**
+ * The target from `--db`, else `ROWBACK_DATABASE_URL`; its password from the URL or, when
+ * `ROWBACK_DATABASE_PASSWORD_FILE` names a file (a mounted Kubernetes Secret), from that file, so the
+ * URL can sit in a ConfigMap with no secret in it.
+ */
 export async function openTarget(flags: TargetFlags, io: CliIo): Promise<Target> {
   const url = flags.db ?? io.env.ROWBACK_DATABASE_URL;
   if (!url) {
@@ -24,7 +28,26 @@ export async function openTarget(flags: TargetFlags, io: CliIo): Promise<Target>
       hint: 'pass --db mysql://user@host:3306/schema (with :password after the user if it has one) or set ROWBACK_DATABASE_URL',
     });
   }
-  return connect(url, { connectionLimit: 6 });
+  const passwordFile = io.env.ROWBACK_DATABASE_PASSWORD_FILE;
+  if (!passwordFile) return connect(url, { connectionLimit: 6 });
+  const options = parseConnectionUrl(url);
+  if (options.password !== undefined) {
+    throw new UsageError(
+      'the database URL has a password and ROWBACK_DATABASE_PASSWORD_FILE is set: expected one of them',
+      { hint: 'drop the password from the URL, or unset ROWBACK_DATABASE_PASSWORD_FILE' },
+    );
+  }
+  let password: string;
+  try {
+    password = await readFile(resolve(io.cwd, passwordFile), 'utf8');
+  } catch (cause) {
+    throw new UsageError(
+      `ROWBACK_DATABASE_PASSWORD_FILE ${passwordFile}: cannot read it (${(cause as Error).message})`,
+      { cause, hint: 'mount the Secret holding the password there, or unset the variable' },
+    );
+  }
+  // A file written by an editor or `echo` ends in a newline that is not part of the password.
+  return connect({ ...options, password: password.replace(/\r?\n$/, '') }, { connectionLimit: 6 });
 }
 
 /**

@@ -2,15 +2,19 @@ import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { RunEvent } from '../runner/run-events.ts';
 import type { CliIo } from './cli-io.ts';
 import { writeLine } from './cli-io.ts';
+import { jsonLogReporter } from './json-log-reporter.ts';
 
 /**
  * Shows a run's progress on stderr: bars for extracts when stderr is a terminal, plain lines
- * otherwise (logs, CI), nothing extra with `--quiet`.
+ * otherwise (logs, CI), nothing extra with `--quiet`; JSON lines with `--log-format json` (also
+ * beside `--json`: the report goes to stdout, the log to stderr, as a Kubernetes Job's collector
+ * wants both).
  */
 export function progressReporter(
   io: CliIo,
   quiet: boolean,
 ): { readonly onEvent: (e: RunEvent) => void; stop(): void } {
+  if (io.logFormat === 'json') return jsonLogReporter(io);
   if (quiet) return { onEvent: () => undefined, stop: () => undefined };
   const tty = Boolean(io.stderr.isTTY);
   const bars = tty
@@ -55,6 +59,17 @@ export function progressReporter(
         const gate = s.gate ? ` (gate ${s.gate})` : '';
         const error = s.error ? `: ${s.error.message}` : s.note ? ` — ${s.note}` : '';
         const line = `  ${s.status.padEnd(7)} ${s.kind} ${s.name}${rows}${gate}${error}`;
+        if (bars) bars.log(`${line}\n`);
+        else writeLine(io.stderr, line);
+        break;
+      }
+      case 'run-end':
+        break;
+      case 'throttle': {
+        // One line per second of waiting at most: a long pause must not flood a log.
+        if (Date.now() - lastPlain < 1000) break;
+        lastPlain = Date.now();
+        const line = `  throttled before ${event.step} (${Math.round(event.waitedMs / 1000)} s): ${event.reasons.join('; ')}`;
         if (bars) bars.log(`${line}\n`);
         else writeLine(io.stderr, line);
         break;

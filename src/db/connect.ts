@@ -1,6 +1,7 @@
 import { CompiledQuery, Kysely, MysqlDialect } from 'kysely';
 import { createPool, type Pool, type PoolOptions } from 'mysql2';
 import { UsageError } from '../errors/index.ts';
+import { type ClusterTopology, readClusterTopology } from './cluster-topology.ts';
 import { type ConnectionOptions, describeConnection, parseConnectionUrl } from './connection-url.ts';
 import { readServerInfo, type ServerInfo } from './server-info.ts';
 import { restoreSqlMode } from './sql-mode.ts';
@@ -9,6 +10,8 @@ import { restoreSqlMode } from './sql-mode.ts';
 export interface Target extends AsyncDisposable {
   readonly db: Kysely<any>;
   readonly server: ServerInfo;
+  /** Galera / Group Replication / replicas as the server told at connect time; runs re-read it before writing. */
+  readonly topology: ClusterTopology;
   /** The connection with the password removed, safe to print. */
   readonly description: string;
   /** Connection options, password included: for opening more connections, never for printing. */
@@ -81,8 +84,10 @@ export async function connect(
     }),
   });
   let server: ServerInfo;
+  let topology: ClusterTopology;
   try {
     server = await readServerInfo(db);
+    topology = await readClusterTopology(db, server.flavour);
   } catch (cause) {
     await db.destroy().catch(() => undefined);
     throw new UsageError(`cannot connect to ${describeConnection(options)}: ${errorMessage(cause)}`, {
@@ -94,6 +99,7 @@ export async function connect(
   return Object.freeze({
     db,
     server,
+    topology,
     options,
     description: describeConnection(options),
     reconnect: (overrides: Partial<ConnectionOptions> = {}) =>

@@ -1,3 +1,15 @@
+export { averageRowBytes, type CopySpec, copyRows, rowsPerWriteset } from './chunked-copy.ts';
+export {
+  type ClusterTopology,
+  clusterActive,
+  type GaleraState,
+  type GroupMember,
+  type GroupReplicationState,
+  type MemberAddress,
+  parseAddressList,
+  readClusterTopology,
+  requiresPrimaryKeys,
+} from './cluster-topology.ts';
 export { type ConnectSettings, connect, poolOptions, type Target } from './connect.ts';
 export {
   type ConnectionOptions,
@@ -24,3 +36,5 @@ export {
 export { restoreSqlMode } from './sql-mode.ts';
 export { splitSqlScript } from './sql-script.ts';
 export { TableRef } from './table-ref.ts';
+export { assertWritableMember, writeRefusal } from './writable-member.ts';
+export { type WriteLimits, writeLimits } from './write-limits.ts';

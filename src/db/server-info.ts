@@ -104,7 +104,7 @@ export async function readServerInfo(db: Kysely<any>): Promise<ServerInfo> {
   });
 }
 
-function isOn(value: string | undefined): boolean {
+export function isOn(value: string | undefined): boolean {
   return value !== undefined && ['on', '1', 'true'].includes(value.toLowerCase());
 }
 

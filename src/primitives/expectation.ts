@@ -1,4 +1,5 @@
 import { GateError } from '../errors/index.ts';
+import { eventSpan } from '../telemetry/spans.ts';
 
 /**
  * What a gate expects of a count: exactly `rows`, a `min`/`max` range (either bound optional), or a
@@ -44,10 +45,23 @@ export function checkGate(
   found: number,
   hint?: string,
 ): void {
-  if (expectation === undefined || expectationHolds(expectation, found)) return;
+  if (expectation === undefined) return;
+  const held = expectationHolds(expectation, found);
+  const attributes = {
+    'rowback.gate': step,
+    'rowback.gate.expected': describeExpectation(expectation),
+    'rowback.gate.found': found,
+    'rowback.gate.held': held,
+  };
+  if (held) {
+    eventSpan('rowback.gate', attributes);
+    return;
+  }
   const what = expectation === 'no-diff' ? 'no differing rows' : `${describeExpectation(expectation)} rows`;
-  throw new GateError(`gate '${step}' expected ${what}, found ${found}`, {
+  const error = new GateError(`gate '${step}' expected ${what}, found ${found}`, {
     ...(hint ? { hint } : {}),
     facts: { step, expected: describeExpectation(expectation), found },
   });
+  eventSpan('rowback.gate', attributes, error);
+  throw error;
 }

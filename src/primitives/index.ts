@@ -61,6 +61,7 @@ export {
   type ColumnInfo,
   readKeyedTable,
   readTableMetadata,
+  requireColumn,
   resolveTable,
   type TableMetadata,
   writableColumns,

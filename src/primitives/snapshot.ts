@@ -1,10 +1,18 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { quoteId, type TableRef } from '../db/index.ts';
+import {
+  averageRowBytes,
+  clusterActive,
+  copyRows,
+  quoteId,
+  rowsPerWriteset,
+  type TableRef,
+  writeLimits,
+} from '../db/index.ts';
 import { UsageError } from '../errors/index.ts';
 import { scopeColumnsOf } from './scope-columns.ts';
 import { setSqlMode, useRestoreSqlMode } from './session-mode.ts';
 import { columnList, joinOn } from './sql-fragments.ts';
-import { readTableMetadata, requireBaseTable, type TableMetadata } from './table-metadata.ts';
+import { readKeyedTable, readTableMetadata, requireBaseTable, type TableMetadata } from './table-metadata.ts';
 import type { ArtifactRecord, Scope, Workspace } from './types.ts';
 import { workspaceTableName } from './workspace-names.ts';
 
@@ -23,12 +31,22 @@ export interface SnapshotTablesOptions {
   readonly prefix?: string;
 }
 
-/** Each table's metadata and row filter, all checked before the first copy (a typo fails before any DDL). */
+/** A snapshot's row filter: a join to the scope, or a where condition (kept apart for keyset copies). */
+interface Filter {
+  readonly join: RawBuilder<unknown>;
+  readonly where: RawBuilder<unknown> | null;
+}
+
+/**
+ * Each table's metadata and row filter, all checked before the first copy (a typo fails before any
+ * DDL). `keyed`: on a cluster every table copied needs a primary key.
+ */
 async function resolveFilters(
   db: Kysely<any>,
   tables: readonly TableRef[],
   options: SnapshotTablesOptions,
-): Promise<readonly { readonly meta: TableMetadata; readonly filter: RawBuilder<unknown> }[]> {
+  keyed = false,
+): Promise<readonly { readonly meta: TableMetadata; readonly filter: Filter }[]> {
   if (options.scope && options.where)
     throw new UsageError('a snapshot takes a scope or a where condition, not both', {
       hint: 'pass { scope } or { where }',
@@ -36,7 +54,7 @@ async function resolveFilters(
     });
   const resolved = [];
   for (const table of tables) {
-    const meta = await readTableMetadata(db, table);
+    const meta = keyed ? await readKeyedTable(db, table) : await readTableMetadata(db, table);
     requireBaseTable(meta, 'a snapshot copies base tables (CREATE TABLE … LIKE)');
     resolved.push({ meta, filter: await filterFor(db, meta, tables, options) });
   }
@@ -48,22 +66,29 @@ async function filterFor(
   meta: TableMetadata,
   tables: readonly TableRef[],
   options: SnapshotTablesOptions,
-): Promise<RawBuilder<unknown>> {
+): Promise<Filter> {
   if (options.scope) {
     const scope = options.scope;
     const others = tables.filter((t) => t !== meta.table);
     const on = await scopeColumnsOf(db, meta, scope, options.on?.[meta.table.name], others);
-    return sql.raw(`JOIN ${scope.table.qualified} AS ${quoteId('s')} ON ${joinOn('t', on, 's', scope.key)}`);
+    return {
+      join: sql.raw(
+        ` JOIN ${scope.table.qualified} AS ${quoteId('s')} ON ${joinOn('t', on, 's', scope.key)}`,
+      ),
+      where: null,
+    };
   }
-  return options.where ? sql`WHERE ${options.where}` : sql``;
+  return { join: sql``, where: options.where ?? null };
 }
 
 /**
  * Copies rows of live tables into the workspace: `CREATE TABLE … LIKE` (indexes and primary key
  * included, foreign keys and triggers not) and `INSERT … SELECT` with an explicit column list, so
  * invisible columns are copied and generated ones recomputed (never `CREATE TABLE … SELECT`, which
- * Group Replication refuses). Returns one artifact record per table with its row count and
- * `CHECKSUM TABLE … EXTENDED`. Runs outside any transaction (it is DDL).
+ * Group Replication refuses). On a cluster the copy is split into statements that each fit its
+ * writeset limits (`copyRows`), and tables without a primary key are refused. Returns one artifact
+ * record per table with its row count and `CHECKSUM TABLE … EXTENDED`. Runs outside any transaction
+ * (it is DDL).
  *
  * @example
  * const artifacts = await snapshot(workspace, 'before', [live('wp_users'), live('wp_usermeta')],
@@ -76,8 +101,10 @@ export async function snapshot(
   options: SnapshotTablesOptions = {},
 ): Promise<readonly ArtifactRecord[]> {
   const db = workspace.target.db;
+  const limits = writeLimits(workspace.target.topology);
   const artifacts: ArtifactRecord[] = [];
-  for (const { meta, filter } of await resolveFilters(db, tables, options)) {
+  const keyed = clusterActive(workspace.target.topology);
+  for (const { meta, filter } of await resolveFilters(db, tables, options, keyed)) {
     const table = meta.table;
     const copy = await freeTable(db, workspace, options.prefix ?? `snap__${name}`, table.name);
     const columns = meta.columns.filter((c) => !c.generated).map((c) => c.name);
@@ -86,11 +113,20 @@ export async function snapshot(
       try {
         // Under the restore sql_mode too: a zero-date default is refused under NO_ZERO_DATE.
         await sql.raw(`CREATE TABLE ${copy.qualified} LIKE ${table.qualified}`).execute(pinned);
-        const result = await sql`INSERT INTO ${copy} (${sql.raw(columnList(columns))})
-          SELECT ${sql.raw(columnList(columns, 't'))} FROM ${table} AS ${sql.id('t')} ${filter}`.execute(
+        const perStatement = rowsPerWriteset(limits, await averageRowBytes(pinned, table));
+        return await copyRows(
           pinned,
+          {
+            into: copy,
+            columns: sql.raw(columnList(columns)),
+            select: sql.raw(columnList(columns, 't')),
+            from: sql`${table} AS ${sql.id('t')}${filter.join}`,
+            where: filter.where,
+            key: meta.primaryKey,
+            qualifier: 't',
+          },
+          perStatement,
         );
-        return Number(result.numAffectedRows ?? 0n);
       } finally {
         await setSqlMode(pinned, previous);
       }
@@ -124,8 +160,9 @@ export async function countSnapshotRows(
   const out: { table: TableRef; rows: number }[] = [];
   for (const { meta, filter } of await resolveFilters(db, tables, options)) {
     const table = meta.table;
+    const where = filter.where ? sql` WHERE ${filter.where}` : sql``;
     const result = await sql<{ n: number | string }>`
-      SELECT COUNT(*) AS n FROM ${table} AS ${sql.id('t')} ${filter}`.execute(db);
+      SELECT COUNT(*) AS n FROM ${table} AS ${sql.id('t')}${filter.join}${where}`.execute(db);
     out.push({ table, rows: Number(result.rows[0]?.n ?? 0) });
   }
   return Object.freeze(out.map((o) => Object.freeze(o)));

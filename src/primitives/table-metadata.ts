@@ -112,7 +112,11 @@ export function writableColumns(meta: TableMetadata): readonly string[] {
   return meta.columns.filter((c) => !c.generated).map((c) => c.name);
 }
 
-/** The column, or a `UsageError` naming the table and the columns it does have. */
+/**
+ * The column, or a `UsageError` naming the table and the columns it does have.
+ *
+ * @example const email = requireColumn(await readTableMetadata(db, live), 'user_email');
+ */
 export function requireColumn(meta: TableMetadata, name: string): ColumnInfo {
   const column = meta.columns.find((c) => c.name === name);
   if (!column) {

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { TableRef, type Target } from '../db/index.ts';
 import { UndoConflictError } from '../errors/index.ts';
 import { hashRows } from './row-hash.ts';
@@ -9,6 +9,8 @@ import type { UndoRecord } from './undo-record.ts';
 export interface UndoWritesOptions {
   /** Put the before-images back even where live rows changed since the write (their changes are lost). */
   readonly force?: boolean;
+  /** Runs inside the transaction right before COMMIT (the caller's ledger row commits with the rows). */
+  readonly beforeCommit?: (tx: Kysely<any>) => Promise<void>;
 }
 
 export interface UndoWritesResult {
@@ -92,6 +94,7 @@ export async function undoWrites(
             .execute(pinned);
           restored += Number(ins.numAffectedRows ?? 0n);
         }
+        await options.beforeCommit?.(pinned);
         await sql`COMMIT`.execute(pinned);
       } catch (error) {
         await sql`ROLLBACK`.execute(pinned).catch(() => undefined);

@@ -27,6 +27,9 @@ export interface CheckedWrite {
  * primary key), the backup table, the columns matched to the scope, the allow-list, schema drift —
  * with metadata reads only. The transaction runs it before anything else of the write (hashes, size
  * estimates, before-images), so a misspelt column is a UsageError naming it, never a server error.
+ *
+ * @example
+ * await checkWriteIdentifiers(ctx.tx, upsertColumnsSpec(ctx, 'wp_users', { from, scope, columns: ['user_email'] }));
  */
 export async function checkWriteIdentifiers(db: Kysely<any>, spec: WriteIdentifiers): Promise<CheckedWrite> {
   const live = await readKeyedTable(db, spec.table);

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { quoteId, type ServerInfo, type TableRef } from '../db/index.ts';
+import { type ClusterTopology, quoteId, type TableRef, writeLimits } from '../db/index.ts';
 import { SizeLimitError } from '../errors/index.ts';
 import { joinOn } from './sql-fragments.ts';
 import { readTableMetadata } from './table-metadata.ts';
@@ -24,6 +24,8 @@ export interface WriteSizeEstimate {
    * (2 × live), plus the new image of every written row (backup). An upper bound: unchanged rows count.
    */
   readonly estimatedBytes: number;
+  /** Rows the transaction changes, counted the same way (what Galera's `wsrep_max_ws_rows` limits). */
+  readonly estimatedRows: number;
 }
 
 async function scopedBytes(db: Kysely<any>, table: TableRef, scope: Scope, on: readonly string[]) {
@@ -43,8 +45,8 @@ async function scopedBytes(db: Kysely<any>, table: TableRef, scope: Scope, on: r
 
 /**
  * Estimates a write's size from the scoped rows' data lengths, computed on the server. The runner
- * compares it with `server.groupReplication.transactionSizeLimit` or a cap (`checkWriteSize`) and
- * offers chunked mode (`splitScope`) above it.
+ * compares it with the cluster's limits (`writeLimits`) or a cap (`checkWriteSize`) and offers chunked
+ * mode (`splitScope`) above them.
  *
  * @example
  * const size = await estimateWriteBytes(db, live('wp_usermeta'), { scope: users, on: 'user_id', from });
@@ -65,23 +67,25 @@ export async function estimateWriteBytes(
     backupRows: backup.rows,
     backupBytes: backup.bytes,
     estimatedBytes: 2 * live.bytes + backup.bytes,
+    estimatedRows: 2 * live.rows + backup.rows,
   });
 }
 
-/** The limit in force: the smaller of Group Replication's (when active and non-zero) and `cap`, or null. */
-export function transactionSizeLimit(server: ServerInfo, cap?: number): number | null {
-  const gr = server.groupReplication.active ? server.groupReplication.transactionSizeLimit : null;
-  const limits = [gr && gr > 0 ? gr : null, cap ?? null].filter((x): x is number => x !== null);
-  return limits.length ? Math.min(...limits) : null;
+/**
+ * The byte limit in force: the smallest of Galera's `wsrep_max_ws_size`, Group Replication's
+ * transaction size limit (where active and non-zero) and `cap`, or null.
+ */
+export function transactionSizeLimit(topology: ClusterTopology, cap?: number): number | null {
+  return writeLimits(topology, cap).maxBytes;
 }
 
 /**
  * Throws `SizeLimitError` when the estimate exceeds the limit in force.
  *
- * @example checkWriteSize(target.server, size.estimatedBytes, 100 * 1024 * 1024);
+ * @example checkWriteSize(target.topology, size.estimatedBytes, 100 * 1024 * 1024);
  */
-export function checkWriteSize(server: ServerInfo, estimatedBytes: number, cap?: number): void {
-  const limit = transactionSizeLimit(server, cap);
+export function checkWriteSize(topology: ClusterTopology, estimatedBytes: number, cap?: number): void {
+  const limit = transactionSizeLimit(topology, cap);
   if (limit === null || estimatedBytes <= limit) return;
   throw new SizeLimitError(
     `the transaction would carry about ${estimatedBytes} bytes, over the limit of ${limit}`,

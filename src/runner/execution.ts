@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Attributes, Span } from '@opentelemetry/api';
 import type { Kysely } from 'kysely';
 import type { Target } from '../db/index.ts';
 import { isErrorNamed, UsageError } from '../errors/index.ts';
@@ -11,9 +12,11 @@ import {
   startStep,
 } from '../ledger/index.ts';
 import type { ArtifactRecorder } from '../primitives/index.ts';
+import { eventSpan, inSpan } from '../telemetry/spans.ts';
 import { toErrorReport } from './error-report.ts';
 import type { DriftProfileReport, OperationReport, StepReport, TransactionReport } from './report.ts';
 import type { RunEventListener } from './run-events.ts';
+import type { Throttle } from './throttle.ts';
 
 export type Mode = 'plan' | 'apply';
 
@@ -52,6 +55,8 @@ export interface ExecutionSettings {
   readonly onEvent: RunEventListener;
   /** Throws unless the run still holds its module lock; called right before each commit. */
   readonly assertLock?: () => Promise<void>;
+  /** Paces chunked transactions (waits before each chunk while a limit is exceeded). */
+  readonly throttle?: Throttle | null;
 }
 
 /**
@@ -114,7 +119,7 @@ export class RunExecution implements ArtifactRecorder {
   async run<T>(definition: StepDefinition<T>): Promise<T> {
     const seq = this.claim(definition.name);
     const { ledger, runId, onEvent } = this.settings;
-    const step = { seq, name: definition.name, kind: definition.kind, gate: definition.gate };
+    const step = { seq, name: definition.name, kind: definition.kind, gate: definition.gate } as const;
     const previous = this.settings.completed.get(definition.name);
     if (previous) {
       const detail = previous.detail_json
@@ -133,10 +138,30 @@ export class RunExecution implements ArtifactRecorder {
       await startStep(ledger, { runId, ...step });
       await finishStep(ledger, runId, seq, this.#finish(report, detail));
       this.#push(report);
+      eventSpan(definition.kind === 'chunk' ? 'rowback.chunk' : 'rowback.step', {
+        ...this.#spanAttributes(definition),
+        'rowback.status': 'skipped',
+        'rowback.resumed_from': previous.run_id,
+      });
       return definition.restore(detail);
     }
     await startStep(ledger, { runId, ...step });
     onEvent({ type: 'step-start', name: definition.name, kind: definition.kind });
+    return inSpan(
+      definition.kind === 'chunk' ? 'rowback.chunk' : 'rowback.step',
+      this.#spanAttributes(definition),
+      (span) => this.#runBody(definition, step, span),
+      (error) => !isErrorNamed(error, 'ManualStepPendingError'),
+    );
+  }
+
+  async #runBody<T>(
+    definition: StepDefinition<T>,
+    step: Pick<StepReport, 'seq' | 'name' | 'kind' | 'gate'>,
+    span: Span,
+  ): Promise<T> {
+    const { ledger, runId } = this.settings;
+    const seq = step.seq;
     const started = performance.now();
     try {
       const outcome = await definition.body(seq);
@@ -153,6 +178,8 @@ export class RunExecution implements ArtifactRecorder {
       if (!outcome.recordedInTransaction)
         await finishStep(ledger, runId, seq, this.#finish(report, outcome.detail));
       this.#push(report);
+      span.setAttribute('rowback.status', report.status);
+      if (report.rows !== null) span.setAttribute('rowback.rows', report.rows);
       return outcome.result;
     } catch (error) {
       const report: StepReport = {
@@ -168,6 +195,7 @@ export class RunExecution implements ArtifactRecorder {
       };
       await finishStep(ledger, runId, seq, this.#finish(report, null)).catch(() => undefined);
       this.#push(report);
+      span.setAttribute('rowback.status', report.status);
       throw error;
     }
   }
@@ -180,6 +208,15 @@ export class RunExecution implements ArtifactRecorder {
   /** Writes a step's final ledger row on `db` (an open transaction), so it commits with the data. */
   async finishInTransaction(db: Kysely<any>, report: StepReport, detail: unknown): Promise<void> {
     await finishStep(this.settings.ledger, this.settings.runId, report.seq, this.#finish(report, detail), db);
+  }
+
+  #spanAttributes(definition: StepDefinition<unknown>): Attributes {
+    return {
+      'rowback.module': this.settings.moduleId,
+      'rowback.run_id': this.settings.runId,
+      'rowback.step': definition.name,
+      'rowback.step.kind': definition.kind,
+    };
   }
 
   #finish(report: StepReport, detail: unknown): StepFinish {

@@ -13,7 +13,7 @@ const MODULE_SQL_ERRORS = new Set([
  * A server error caused by SQL the module passed (a scope or verify query, a `where` condition),
  * as a UsageError that says which call's SQL it was; anything else is returned as it is.
  */
-export function asModuleSqlError(error: unknown, call: string, what: string): unknown {
+function asModuleSqlError(error: unknown, call: string, what: string): unknown {
   const errno = (error as { errno?: unknown } | null)?.errno;
   if (typeof errno !== 'number' || !MODULE_SQL_ERRORS.has(errno)) return error;
   const message = (error as Error).message;

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Target } from '../db/index.ts';
+import { readClusterTopology, type Target } from '../db/index.ts';
 
 /** One setting in which the rehearsal server differs (or differed, until mimicked) from the target. */
 export interface ServerDifference {
@@ -87,19 +87,17 @@ export interface TransactionLimit {
 }
 
 /**
- * The target's transaction limits: Group Replication's size limit, Galera's write-set size and rows.
- * Read here from the variables themselves (0 or absent: no limit).
+ * The target's transaction limits from its cluster topology: Group Replication's size limit, Galera's
+ * write-set size and rows (0 or none: no limit).
  */
 export async function readTransactionLimits(live: Target): Promise<readonly TransactionLimit[]> {
-  const names = {
-    group_replication_transaction_size_limit: 'bytes',
-    wsrep_max_ws_size: 'bytes',
-    wsrep_max_ws_rows: 'rows',
-  } as const;
-  const values = await globals(live, [...Object.keys(names), 'wsrep_on']);
-  const galera = (values.get('wsrep_on') ?? 'OFF').toUpperCase() === 'ON';
-  return Object.entries(names)
-    .map(([variable, unit]) => ({ variable, unit, value: Number(values.get(variable) ?? 0) }))
-    .filter((l) => l.value > 0 && (galera || !l.variable.startsWith('wsrep_')))
-    .map((l) => Object.freeze(l));
+  const topology = await readClusterTopology(live.db, live.server.flavour);
+  const limits: TransactionLimit[] = [];
+  const add = (variable: string, unit: TransactionLimit['unit'], value: number | null | undefined) => {
+    if (value && value > 0) limits.push(Object.freeze({ variable, unit, value }));
+  };
+  add('group_replication_transaction_size_limit', 'bytes', topology.groupReplication?.transactionSizeLimit);
+  add('wsrep_max_ws_size', 'bytes', topology.galera?.maxWsBytes);
+  add('wsrep_max_ws_rows', 'rows', topology.galera?.maxWsRows);
+  return Object.freeze(limits);
 }

@@ -40,7 +40,7 @@ export interface RehearseOptions {
 }
 
 const LIMITS_SOURCE =
-  'read by rehearse from the target variables group_replication_transaction_size_limit, wsrep_max_ws_size and wsrep_max_ws_rows (no cluster topology detection on this branch)';
+  "from the target's cluster topology (readClusterTopology): group_replication_transaction_size_limit, wsrep_max_ws_size, wsrep_max_ws_rows";
 
 /**
  * Runs the module end to end on a throwaway server holding a copy of exactly the rows it can touch:

@@ -1,5 +1,6 @@
 import { cell, shown, table } from './markdown.ts';
 import type { RunReport, StepReport } from './report.ts';
+import { clusterSections } from './report-markdown-cluster.ts';
 
 /** A run report for people: status, target, steps with counts vs gates, drift profiles, warnings. */
 export function renderReportMarkdown(report: RunReport): string {
@@ -82,6 +83,7 @@ export function renderReportMarkdown(report: RunReport): string {
     }
     if (profile.samples.length) out.push('');
   }
+  out.push(...clusterSections(report));
   if (report.warnings.length) out.push('## Warnings', '', ...report.warnings.map((w) => `- ${w}`), '');
   if (report.error) {
     out.push('## Error', '', `**${report.error.name}**: ${report.error.message}`, '');

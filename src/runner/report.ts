@@ -82,6 +82,26 @@ const transactionReport = z.object({
   chunksCommitted: z.number().nullable(),
 });
 
+const throttleReport = z.object({
+  /** The probes read before each chunk (replicas, members, Threads_running). */
+  watching: z.array(z.string()),
+  maxReplicaLagSeconds: z.number(),
+  /** Every wait before a chunk: which limits were exceeded when it began, and for how long it waited. */
+  pauses: z.array(z.object({ before: z.string(), reasons: z.array(z.string()), waitedMs: z.number() })),
+  /** The largest replica lag any probe read during the run, in seconds. */
+  peakLagSeconds: z.number().nullable(),
+  /** Replicas that could not be watched, and why. */
+  unwatched: z.array(z.string()),
+});
+
+const peerAgreement = z.object({
+  member: z.string(),
+  kind: z.enum(['galera', 'group-replication', 'replica']),
+  status: z.enum(['agree', 'differ', 'behind', 'unreachable']),
+  detail: z.string().nullable(),
+  tables: z.array(z.object({ table: z.string(), expected: z.string(), found: z.string() })),
+});
+
 export const runReportSchema = z.object({
   reportVersion: z.literal(RUN_REPORT_VERSION),
   runId: z.string().nullable(),
@@ -115,6 +135,10 @@ export const runReportSchema = z.object({
   warnings: z.array(z.string()),
   /** Provenance of each extracted backup, by extract step: file, dump time, GTID set, binlog position… */
   backups: z.record(z.string(), z.unknown()),
+  /** How chunked writes were paced; null when nothing was throttled (no replica or member known). */
+  throttle: throttleReport.nullable().optional(),
+  /** After apply and undo: the touched tables' scoped rows on every cluster member and replica. */
+  agreement: z.array(peerAgreement).optional(),
   error: errorReport.nullable(),
 });
 
@@ -125,6 +149,8 @@ export type DriftProfileReport = z.infer<typeof driftProfile>;
 export type TransactionReport = z.infer<typeof transactionReport>;
 export type ErrorReport = z.infer<typeof errorReport>;
 export type TargetReport = RunReport['target'];
+export type ThrottleReport = z.infer<typeof throttleReport>;
+export type PeerAgreementReport = z.infer<typeof peerAgreement>;
 
 /** The JSON Schema (draft 2020-12) of `RunReport`, for scripts that consume `--json`. */
 export function runReportJsonSchema(): Record<string, unknown> {

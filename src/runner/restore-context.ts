@@ -15,6 +15,7 @@ import {
   workspaceTableName,
 } from '../primitives/index.ts';
 import type { ExtractedTable, Source } from '../sources/index.ts';
+import { inSpan } from '../telemetry/spans.ts';
 import {
   R_EXTRACT,
   R_LIVE,
@@ -154,12 +155,30 @@ export async function createRestoreContext(
           gate: null,
           body: async () => {
             await dropPreviousExtract(execution, workspace, name);
-            const result = await source.extract({
-              target: workspace.target,
-              workspace: workspace.schema,
-              tableName: (sourceTable) => workspaceTableName(identifierPart(name), sourceTable),
-              onProgress: (progress) => execution.settings.onEvent({ type: 'step-progress', name, progress }),
-            });
+            const result = await inSpan(
+              'rowback.source.read',
+              { 'rowback.source.kind': source.kind, 'rowback.source': source.description },
+              async (span) => {
+                let bytes = 0;
+                const read = await source.extract({
+                  target: workspace.target,
+                  workspace: workspace.schema,
+                  tableName: (sourceTable) => workspaceTableName(identifierPart(name), sourceTable),
+                  onProgress: (progress) => {
+                    bytes = progress.bytesRead;
+                    execution.settings.onEvent({ type: 'step-progress', name, progress });
+                  },
+                });
+                if (Array.isArray(read?.tables)) {
+                  span.setAttributes({
+                    'rowback.tables': read.tables.length,
+                    'rowback.rows': read.tables.reduce((sum, t) => sum + t.rows, 0),
+                    'rowback.bytes': bytes,
+                  });
+                }
+                return read;
+              },
+            );
             // A hand-written Source may return anything: say so instead of failing on its result.
             if (!result || !Array.isArray(result.tables) || !Array.isArray(result.ddlChanges)) {
               throw new UsageError(`r.extract: source ${source.description} returned no extract result`, {

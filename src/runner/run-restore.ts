@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
+import type { Attributes } from '@opentelemetry/api';
 import { sql } from 'kysely';
-import type { Target } from '../db/index.ts';
+import { assertWritableMember, readClusterTopology, type Target } from '../db/index.ts';
 import { AlreadyAppliedError, isErrorNamed, UsageError } from '../errors/index.ts';
 import {
   assertLockHeld,
@@ -19,8 +20,12 @@ import {
   withLock,
 } from '../ledger/index.ts';
 import { workspaceSchemaName } from '../primitives/index.ts';
+import { failSpan, inSpan } from '../telemetry/spans.ts';
 import { APPLY, PLAN } from '../validation/api-contracts.ts';
 import { checkCall } from '../validation/check-call.ts';
+import { agreementOutcome } from './agreement-outcome.ts';
+import type { PeerAgreement } from './cluster-agreement.ts';
+import { agreementReport, throttleReport } from './cluster-report.ts';
 import type { RestoreModule } from './define-restore.ts';
 import { validateParams } from './define-restore.ts';
 import { toErrorReport } from './error-report.ts';
@@ -31,6 +36,8 @@ import { paramsDigest, redactParams } from './params-record.ts';
 import { RUN_REPORT_VERSION, type RunReport, type TargetReport } from './report.ts';
 import { createRestoreContext, type PlannedOperations } from './restore-context.ts';
 import type { RunEventListener } from './run-events.ts';
+import { writesOfRun } from './run-undo-records.ts';
+import { Throttle, type ThrottleOptions } from './throttle.ts';
 
 export interface RunOptions {
   /** Control schema holding the ledger (default `rowback`). */
@@ -58,6 +65,11 @@ export interface ApplyOptions extends RunOptions {
   readonly resume?: boolean;
   /** Refuse unless the server's `@@hostname` equals this. */
   readonly expectHost?: string;
+  /**
+   * Pacing of chunked transactions; on by default when replicas or cluster members are known. Its
+   * `replicas` are also compared with the target after the run (with the cluster members).
+   */
+  readonly throttle?: ThrottleOptions;
 }
 
 /**
@@ -76,7 +88,7 @@ export async function plan(
   options: RunOptions = {},
 ): Promise<RunReport> {
   checkCall(PLAN, { target, restore, options });
-  return runModule(target, restore, params, 'plan', options);
+  return traced(target, restore, 'plan', () => runModule(target, restore, params, 'plan', options));
 }
 
 /**
@@ -92,7 +104,44 @@ export async function apply(
 ): Promise<RunReport> {
   // Without options there is no confirmation: the contract says how to give one.
   checkCall(APPLY, { target, restore, options: options ?? {} });
-  return runModule(target, restore, params, 'apply', options);
+  return traced(target, restore, 'apply', () => runModule(target, restore, params, 'apply', options));
+}
+
+/**
+ * The run as a `rowback.run` span: module, mode, the target's fingerprint, then the run id and
+ * status from the report (a failed run is an error span; a refused one throws through it).
+ */
+async function traced(
+  target: Target,
+  restore: RestoreModule,
+  mode: Mode,
+  run: () => Promise<RunReport>,
+): Promise<RunReport> {
+  const attributes = {
+    'rowback.module': restore.id,
+    'rowback.mode': mode,
+    ...fingerprintAttributes(targetFingerprint(target)),
+  };
+  return inSpan('rowback.run', attributes, async (span) => {
+    const report = await run();
+    span.setAttributes({ 'rowback.run_id': report.runId ?? '', 'rowback.status': report.status });
+    if (report.status === 'failed' && report.error)
+      failSpan(span, Object.assign(new Error(report.error.message), { name: report.error.name }));
+    return report;
+  });
+}
+
+/** The target as span attributes: its fingerprint (the description has no password). */
+function fingerprintAttributes(fingerprint: TargetReport): Attributes {
+  return {
+    'db.system': fingerprint.flavour,
+    'server.address': fingerprint.host,
+    'rowback.target': fingerprint.description,
+    'rowback.target.server_uuid': fingerprint.serverUuid,
+    'rowback.target.schema': fingerprint.schema,
+    'rowback.target.user': fingerprint.user,
+    'rowback.target.version': fingerprint.version,
+  };
 }
 
 interface RunContextInfo {
@@ -117,6 +166,10 @@ async function runModule(
       hint: 'put the live schema in the URL: mysql://user@host:3306/<schema>',
     });
   }
+  // Before anything is written (the ledger included): a read-only server, a SECONDARY or a node out of
+  // the Primary component is refused, naming the member to use; so is a topology we cannot read.
+  const topology = await readClusterTopology(target.db, target.server.flavour);
+  assertWritableMember(topology, target.description);
   const ledger = await ensureLedger(target, options.controlSchema ?? DEFAULT_CONTROL_SCHEMA);
   const info: RunContextInfo = {
     ledger,
@@ -176,6 +229,12 @@ async function runModule(
     const onEvent = options.onEvent ?? (() => undefined);
     onEvent({ type: 'run-start', runId, moduleId: restore.id, mode });
     const completed = resumedFrom ? await completedSteps(ledger, resumedFrom) : new Map<string, StepRow>();
+    const throttle =
+      mode === 'apply'
+        ? await Throttle.open(target, topology, ledger, runId, options.throttle ?? {}, (pause) =>
+            onEvent({ type: 'throttle', ...pause }),
+          )
+        : null;
     const execution = new RunExecution({
       target,
       ledger,
@@ -186,6 +245,7 @@ async function runModule(
       completed,
       onEvent,
       assertLock: () => assertLockHeld(pinned, lock),
+      throttle,
     });
     for (const w of warnings) execution.warn(w);
     const planned = planRun ? plannedOperations(planRun) : null;
@@ -197,6 +257,7 @@ async function runModule(
     const startedAt = new Date().toISOString();
     let status: RunReport['status'] = 'done';
     let error: RunReport['error'] = null;
+    let agreement: readonly PeerAgreement[] | undefined;
     try {
       const r = await createRestoreContext(execution, {
         liveSchema,
@@ -206,11 +267,19 @@ async function runModule(
         resumingAwaiting: resumedFrom?.status === 'awaiting',
       });
       await restore.run(r, params);
+      if (mode === 'apply') {
+        const written = await writesOfRun(ledger, runId);
+        const outcome = await agreementOutcome(target, topology, written, options.throttle?.replicas);
+        agreement = outcome.peers;
+        for (const w of outcome.warnings) execution.warn(w);
+        if (outcome.error) throw outcome.error;
+      }
     } catch (caught) {
       status = isErrorNamed(caught, 'ManualStepPendingError') ? 'awaiting' : 'failed';
       error = toErrorReport(caught);
     } finally {
       clearInterval(beat);
+      await throttle?.close();
     }
     const report: RunReport = {
       reportVersion: RUN_REPORT_VERSION,
@@ -235,6 +304,8 @@ async function runModule(
       driftProfiles: execution.driftProfiles,
       warnings: execution.warnings,
       backups: execution.provenance,
+      throttle: throttleReport(throttle),
+      ...(agreement ? { agreement: agreementReport(agreement) } : {}),
       error,
     };
     await updateRun(ledger, runId, {
@@ -243,6 +314,14 @@ async function runModule(
       errorJson: error ? JSON.stringify(error) : null,
       reportJson: JSON.stringify(report),
       provenanceJson: Object.keys(execution.provenance).length ? JSON.stringify(execution.provenance) : null,
+    });
+    onEvent({
+      type: 'run-end',
+      runId,
+      moduleId: restore.id,
+      mode,
+      status,
+      error: error ? { name: error.name, message: error.message } : null,
     });
     return Object.freeze(report);
   });

@@ -14,6 +14,7 @@ import {
   replaceChildrenSpec,
   replaceRows,
   replaceRowsSpec,
+  requireColumn,
   type Scope,
   type UndoRecord,
   upsertColumns,
@@ -44,11 +45,14 @@ export interface TransactionState {
   /** Descriptions of what ran, digested into the step's `sql_digest`. */
   readonly statements: string[];
   estimatedBytes: number;
+  estimatedRows: number;
   oversized: boolean;
 }
 
 export interface TransactionSettings {
   readonly stepName: string;
+  /** The step whose scope hashes a plan recorded for these writes (`name#i` for a chunk). */
+  readonly hashStep: string;
   readonly planned: PlannedOperations | null;
   /** In chunked mode, maps the chunked scope to the current chunk's sub-scope. */
   readonly resolveScope: (scope: Scope) => Scope;
@@ -99,13 +103,16 @@ export function createTransactionContext(
    */
   async function write(plan: WritePlan): Promise<number> {
     // Every name the write uses, before the first statement that reads rows (hash, profile, size).
-    await checkWriteIdentifiers(ctx.tx, plan.spec);
+    const checked = await checkWriteIdentifiers(ctx.tx, plan.spec);
+    // A blanket write's allow-list only shapes the plan's profile, but a misspelt name there is still wrong.
+    if (plan.kind === 'replaceRows' || plan.kind === 'replaceChildren')
+      for (const c of plan.allowList ?? []) requireColumn(checked.live, c);
     const liveTable = live(plan.table);
     const { scope, on } = plan;
     // Each of these reads costs a pass over the scoped rows: a plan takes them all (it records the hash
     // and reports the size); an apply only what it checks — the hash when a plan recorded one, the size
     // when a limit applies.
-    const plannedHash = settings.planned?.scopeHashes.get(`${settings.stepName}/${plan.kind}/${plan.table}`);
+    const plannedHash = settings.planned?.scopeHashes.get(`${settings.hashStep}/${plan.kind}/${plan.table}`);
     const scopeHash =
       scope && (execution.mode === 'plan' || plannedHash)
         ? await hashRows(ctx.tx, liveTable, { table: scope.table, columns: scope.key, ...(on ? { on } : {}) })
@@ -124,17 +131,17 @@ export function createTransactionContext(
         await driftProfile(ctx.tx, settings.stepName, liveTable, plan.from, scope, on, plan.allowList),
       );
     }
-    const estimatedBytes =
+    const estimate =
       scope && (execution.mode === 'plan' || settings.sizeLimited)
-        ? (
-            await estimateWriteBytes(ctx.tx, liveTable, {
-              scope,
-              ...(plan.from ? { from: plan.from } : {}),
-              ...(on ? { on } : {}),
-            })
-          ).estimatedBytes
+        ? await estimateWriteBytes(ctx.tx, liveTable, {
+            scope,
+            ...(plan.from ? { from: plan.from } : {}),
+            ...(on ? { on } : {}),
+          })
         : null;
+    const estimatedBytes = estimate?.estimatedBytes ?? null;
     state.estimatedBytes += estimatedBytes ?? 0;
+    state.estimatedRows += estimate?.estimatedRows ?? 0;
     settings.checkSize();
     const result = await plan.perform();
     state.operations.push({
@@ -190,7 +197,7 @@ export function createTransactionContext(
             perform: () => purge(ctx, table, resolved),
           });
         }
-        // The where condition is the module's own SQL: a server error about it names tx.purge.
+        // The where condition is the module's own SQL: a server error about it names option 'where'.
         return withModuleSql('tx.purge', "option 'where'", () =>
           write({
             kind: 'purge',

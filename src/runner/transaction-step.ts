@@ -1,5 +1,7 @@
+import { writeLimits } from '../db/index.ts';
 import { SizeLimitError } from '../errors/index.ts';
 import { type Scope, splitScope, type Workspace, type WriteContext } from '../primitives/index.ts';
+import { withCertificationRetry } from './certification-retry.ts';
 import { type RunExecution, sqlDigest } from './execution.ts';
 import type { OperationReport, StepReport } from './report.ts';
 import type { TransactionContext, TransactionOptions } from './restore-api.ts';
@@ -24,13 +26,16 @@ export interface TransactionStepArgs {
  */
 export async function runTransaction(execution: RunExecution, args: TransactionStepArgs): Promise<void> {
   const chunk = args.options.chunk;
+  const warn = (message: string) => execution.warn(message);
   if (!chunk) {
     await execution.run<void>({
       name: args.name,
       kind: 'transaction',
       gate: null,
       body: async (seq) => {
-        const outcome = await runOnce(execution, args, seq, null);
+        const outcome = await withCertificationRetry(args.name, warn, () =>
+          runOnce(execution, args, seq, null),
+        );
         return { result: undefined, ...outcome };
       },
       restore: () => undefined,
@@ -48,12 +53,12 @@ export async function runTransaction(execution: RunExecution, args: TransactionS
         kind: 'chunk',
         gate: null,
         body: async (seq) => {
-          const outcome = await runOnce(execution, args, seq, {
-            whole: chunk.scope,
-            part: sub,
-            index: i + 1,
-            of: chunks.length,
-          });
+          // Waits while replicas lag or the cluster is loaded; a timeout fails this chunk before it
+          // starts, so --resume continues exactly here.
+          await execution.settings.throttle?.beforeChunk(`${args.name}#${i + 1}`);
+          const outcome = await withCertificationRetry(`${args.name}#${i + 1}`, warn, () =>
+            runOnce(execution, args, seq, { whole: chunk.scope, part: sub, index: i + 1, of: chunks.length }),
+          );
           return { result: undefined, ...outcome };
         },
         restore: () => undefined,
@@ -67,7 +72,7 @@ export async function runTransaction(execution: RunExecution, args: TransactionS
     execution.transactions.push({
       name: args.name,
       estimatedBytes: estimated,
-      limitBytes: sizeLimit(execution, args.options),
+      limitBytes: limitsOf(execution, args.options).maxBytes,
       atomic: false,
       chunks: chunks.length,
       chunksCommitted: committed,
@@ -119,30 +124,41 @@ async function runOnce(
     undo: [],
     statements: [],
     estimatedBytes: 0,
+    estimatedRows: 0,
     oversized: false,
   };
-  const limit = sizeLimit(execution, args.options);
+  const limits = limitsOf(execution, args.options);
+  const limit = limits.maxBytes;
   const tx = createTransactionContext(execution, ctx, state, {
     stepName: args.name,
-    planned: chunk ? null : args.planned,
+    hashStep: stepName,
+    planned: args.planned,
     resolveScope: (scope) => (chunk && scope === chunk.whole ? chunk.part : scope),
-    sizeLimited: limit !== null && !chunk,
+    sizeLimited: limit !== null || limits.maxRows !== null,
     checkSize: () => {
-      if (limit === null || chunk || state.estimatedBytes <= limit) return;
+      const overBytes = limit !== null && state.estimatedBytes > limit;
+      const overRows = limits.maxRows !== null && state.estimatedRows > limits.maxRows;
+      if (!overBytes && !overRows) return;
+      const what = overBytes
+        ? `above the size limit of ${limit} bytes (about ${state.estimatedBytes}; ${limits.source})`
+        : `above the row limit of ${limits.maxRows} rows (about ${state.estimatedRows}; ${limits.source})`;
+      const fix = chunk
+        ? `make the chunks smaller: { chunk: { scope, size: ${Math.max(1, Math.floor(chunk.part.rows / 2))} } }`
+        : 'split it: r.transaction(name, fn, { chunk: { scope, size } }) commits per key chunk (resumable, not atomic), or raise maxBytes';
       if (execution.mode === 'plan') {
         if (!state.oversized)
-          execution.warn(
-            `transaction '${args.name}' is estimated above the size limit of ${limit} bytes; apply will refuse it unless it is chunked`,
-          );
+          execution.warn(`transaction '${stepName}' is estimated ${what}; apply will refuse it: ${fix}`);
         state.oversized = true;
       } else {
-        throw new SizeLimitError(
-          `transaction '${args.name}' would write about ${state.estimatedBytes} bytes, over the limit of ${limit}`,
-          {
-            hint: 'split it: r.transaction(name, fn, { chunk: { scope, size } }) commits per key chunk (resumable, not atomic), or raise maxBytes',
-            facts: { estimatedBytes: state.estimatedBytes, limitBytes: limit },
+        throw new SizeLimitError(`transaction '${stepName}' would write ${what}`, {
+          hint: `nothing of it was committed; ${fix}`,
+          facts: {
+            estimatedBytes: state.estimatedBytes,
+            estimatedRows: state.estimatedRows,
+            limitBytes: limit,
+            limitRows: limits.maxRows,
           },
-        );
+        });
       }
     },
   });
@@ -150,14 +166,18 @@ async function runOnce(
     await args.fn(tx);
     const rows = state.operations.filter((o) => o.kind !== 'verify').reduce((sum, o) => sum + o.rows, 0);
     // stepName is the transaction's name, or `name#i` for one chunk of a chunked transaction.
-    execution.transactions.push({
+    const entry = {
       name: stepName,
       estimatedBytes: state.estimatedBytes,
       limitBytes: limit,
       atomic: true,
       chunks: null,
       chunksCommitted: null,
-    });
+    };
+    // A retried attempt replaces the entry of the one Galera rolled back.
+    const earlier = execution.transactions.findIndex((t) => t.name === stepName);
+    if (earlier >= 0) execution.transactions.splice(earlier, 1, entry);
+    else execution.transactions.push(entry);
     const digest = sqlDigest(state.statements);
     const detail = { undo: state.undo };
     if (execution.mode === 'plan') {
@@ -208,12 +228,7 @@ async function runOnce(
   }
 }
 
-/** The byte cap for one transaction: the module's `maxBytes`, and Group Replication's limit when active. */
-function sizeLimit(execution: RunExecution, options: TransactionOptions): number | null {
-  const gr = execution.settings.target.server.groupReplication;
-  const limits = [
-    options.maxBytes,
-    gr.active && gr.transactionSizeLimit ? gr.transactionSizeLimit : undefined,
-  ].filter((n): n is number => typeof n === 'number' && n > 0);
-  return limits.length ? Math.min(...limits) : null;
+/** One transaction's caps: the module's `maxBytes`, and the cluster's writeset limits. */
+function limitsOf(execution: RunExecution, options: TransactionOptions) {
+  return writeLimits(execution.settings.target.topology, options.maxBytes);
 }

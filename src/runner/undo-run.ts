@@ -1,37 +1,53 @@
 import { hostname } from 'node:os';
-import type { Target } from '../db/index.ts';
+import { assertWritableMember, readClusterTopology, type Target } from '../db/index.ts';
 import { UsageError } from '../errors/index.ts';
 import {
   DEFAULT_CONTROL_SCHEMA,
+  finishStep,
   getRun,
   insertRun,
+  type Ledger,
   listRuns,
   listSteps,
   openLedger,
   type RunRow,
+  startStep,
   updateRun,
   withLock,
 } from '../ledger/index.ts';
 import { type UndoRecord, undoWrites } from '../primitives/index.ts';
 import { UNDO } from '../validation/api-contracts.ts';
 import { checkCall } from '../validation/check-call.ts';
+import { agreementOutcome } from './agreement-outcome.ts';
+import { withCertificationRetry } from './certification-retry.ts';
+import type { PeerAgreement } from './cluster-agreement.ts';
+import { agreementReport, throttleReport } from './cluster-report.ts';
 import { toErrorReport } from './error-report.ts';
 import { targetFingerprint } from './fingerprint.ts';
 import { moduleLockName } from './lock-state.ts';
 import { operatorName } from './operator-name.ts';
-import { RUN_REPORT_VERSION, type RunReport, type TargetReport } from './report.ts';
+import { RUN_REPORT_VERSION, type RunReport, type StepReport, type TargetReport } from './report.ts';
+import type { RunEventListener } from './run-events.ts';
+import { resumeChain, type StepUndo, undoRecordsByStep } from './run-undo-records.ts';
+import { Throttle, type ThrottleOptions } from './throttle.ts';
 
 export interface UndoOptions {
   readonly controlSchema?: string;
   /** Put the before-images back even if the rows changed after the run. */
   readonly force?: boolean;
   readonly confirm: true | ((fingerprint: TargetReport) => boolean | Promise<boolean>);
+  /** Pacing of a chunked undo, as for apply; its `replicas` are compared after the undo too. */
+  readonly throttle?: ThrottleOptions;
+  readonly onEvent?: RunEventListener;
 }
 
 /**
  * Puts back every before-image of an apply run (and the runs it resumed), newest write first, in one
- * transaction. Refuses when the rows changed since the run (unless `force`), when the run was undone
- * already, or when its before-images were dropped by `gc`.
+ * transaction — or, when the apply was chunked (its transactions had to fit a cluster's limits), one
+ * transaction per committed chunk in reverse order, each recorded in the ledger with the rows it put
+ * back, so an undo that stops half-way is continued by running it again. Refuses when the rows changed
+ * since the run (unless `force`), when the run was undone already, or when its before-images were
+ * dropped by `gc`. On a cluster, every member's rows are compared afterwards.
  *
  * @example
  * const report = await undo(target, '42', { confirm: true });
@@ -52,6 +68,8 @@ export async function undo(target: Target, runId: string, options: UndoOptions):
       hint: 'see `rowback status` for run ids',
     });
   }
+  const topology = await readClusterTopology(target.db, target.server.flavour);
+  assertWritableMember(topology, target.description);
   const fingerprint = targetFingerprint(target);
   if (options.confirm !== true && !(await options.confirm(fingerprint))) {
     throw new UsageError('undo was not confirmed; nothing was changed');
@@ -63,12 +81,10 @@ export async function undo(target: Target, runId: string, options: UndoOptions):
       (r) => r.mode === 'undo' && r.status === 'done' && r.undo_of !== null && chain.includes(r.undo_of),
     );
     if (undone) throw new UsageError(`run ${id} was undone already by run ${undone.id}`);
-    const records: UndoRecord[] = [];
-    for (const step of await listSteps(ledger, chain)) {
-      if (step.status !== 'done' || !step.detail_json) continue;
-      const detail = (JSON.parse(step.detail_json) as { detail?: { undo?: UndoRecord[] } }).detail;
-      records.push(...(detail?.undo ?? []));
-    }
+    const groups = await undoRecordsByStep(ledger, chain);
+    const records: UndoRecord[] = groups.flatMap((g) => g.records);
+    const chunked = groups.some((g) => g.step.kind === 'chunk');
+    const undoneBefore = await stepsUndoneBefore(ledger, runs, run);
     const operator = operatorName();
     const undoRunId = await insertRun(ledger, {
       moduleId: run.module_id,
@@ -85,17 +101,70 @@ export async function undo(target: Target, runId: string, options: UndoOptions):
       connectionId: null,
     });
     const startedAt = new Date().toISOString();
+    const onEvent = options.onEvent ?? (() => undefined);
+    const warnings: string[] = [];
+    const warn = (message: string) => {
+      warnings.push(message);
+      onEvent({ type: 'warning', message });
+    };
     let status: RunReport['status'] = 'done';
     let error: RunReport['error'] = null;
-    let restored = 0;
+    let agreement: readonly PeerAgreement[] | undefined;
+    const steps: StepReport[] = [];
+    const throttle = chunked
+      ? await Throttle.open(target, topology, ledger, undoRunId, options.throttle ?? {}, (pause) =>
+          onEvent({ type: 'throttle', ...pause }),
+        )
+      : null;
     try {
-      const result = await undoWrites(target, null, records, {
-        force: Boolean(options.force),
-      });
-      restored = result.restored;
+      if (chunked) {
+        await undoChunks(target, ledger, undoRunId, [...groups].reverse(), undoneBefore, {
+          force: Boolean(options.force),
+          throttle,
+          warn,
+          steps,
+        });
+      } else {
+        const started = performance.now();
+        try {
+          const result = await withCertificationRetry('undo', warn, () =>
+            undoWrites(target, null, records, { force: Boolean(options.force) }),
+          );
+          steps.push(
+            undoStep(
+              1,
+              'undo',
+              'done',
+              result.restored,
+              started,
+              `${records.length} write(s) of run ${run.id} put back`,
+              null,
+            ),
+          );
+        } catch (caught) {
+          steps.push(
+            undoStep(
+              1,
+              'undo',
+              'failed',
+              0,
+              started,
+              `${records.length} write(s) of run ${run.id} put back`,
+              toErrorReport(caught),
+            ),
+          );
+          throw caught;
+        }
+      }
+      const outcome = await agreementOutcome(target, topology, records, options.throttle?.replicas);
+      agreement = outcome.peers;
+      for (const w of outcome.warnings) warn(w);
+      if (outcome.error) throw outcome.error;
     } catch (caught) {
       status = 'failed';
       error = toErrorReport(caught);
+    } finally {
+      await throttle?.close();
     }
     const report: RunReport = {
       reportVersion: RUN_REPORT_VERSION,
@@ -115,34 +184,22 @@ export async function undo(target: Target, runId: string, options: UndoOptions):
       params: (JSON.parse(run.params_json) as { values?: Record<string, unknown> }).values ?? {},
       startedAt,
       finishedAt: new Date().toISOString(),
-      steps: [
-        {
-          seq: 1,
-          name: 'undo',
-          kind: 'transaction',
-          status: status === 'done' ? 'done' : 'failed',
-          rows: restored,
-          gate: null,
-          durationMs: Date.now() - Date.parse(startedAt),
-          sqlDigest: null,
-          note: `${records.length} write(s) of run ${run.id} put back`,
-          operations: [],
-          error,
-        },
-      ],
+      steps,
       transactions: [
         {
           name: 'undo',
           estimatedBytes: 0,
           limitBytes: null,
-          atomic: true,
-          chunks: null,
-          chunksCommitted: null,
+          atomic: !chunked,
+          chunks: chunked ? groups.length : null,
+          chunksCommitted: chunked ? steps.filter((s) => s.status !== 'failed').length : null,
         },
       ],
       driftProfiles: [],
-      warnings: [],
+      warnings,
       backups: {},
+      throttle: throttleReport(throttle),
+      ...(agreement ? { agreement: agreementReport(agreement) } : {}),
       error,
     };
     await updateRun(ledger, undoRunId, {
@@ -155,14 +212,103 @@ export async function undo(target: Target, runId: string, options: UndoOptions):
   });
 }
 
-/** The run and the runs it resumed (their writes belong to the same apply). */
-function resumeChain(runs: readonly RunRow[], run: RunRow): string[] {
-  const chain: string[] = [];
-  let current: RunRow | undefined = run;
-  while (current) {
-    chain.push(current.id);
-    const from: string | null = current.resumed_from;
-    current = from ? runs.find((r) => r.id === from) : undefined;
+/** Names of the chunk undos that earlier, unfinished undo runs of `run` committed. */
+async function stepsUndoneBefore(ledger: Ledger, runs: readonly RunRow[], run: RunRow): Promise<Set<string>> {
+  const chain = resumeChain(runs, run);
+  const earlier = runs.filter(
+    (r) => r.mode === 'undo' && r.undo_of !== null && chain.includes(r.undo_of) && r.status !== 'done',
+  );
+  const steps = await listSteps(
+    ledger,
+    earlier.map((r) => r.id),
+  );
+  return new Set(steps.filter((s) => s.status === 'done').map((s) => s.name));
+}
+
+interface ChunkUndoSettings {
+  readonly force: boolean;
+  readonly throttle: Throttle | null;
+  readonly warn: (message: string) => void;
+  readonly steps: StepReport[];
+}
+
+/**
+ * Undoes a chunked apply one committed chunk at a time, newest first: each chunk's before-images go
+ * back in their own transaction (it fitted the cluster's limits when applied), and its ledger row
+ * `undo <chunk>` commits with them, so a rerun skips exactly the chunks already put back.
+ */
+async function undoChunks(
+  target: Target,
+  ledger: Ledger,
+  undoRunId: string,
+  newestFirst: readonly StepUndo[],
+  undoneBefore: ReadonlySet<string>,
+  settings: ChunkUndoSettings,
+): Promise<void> {
+  for (const [i, group] of newestFirst.entries()) {
+    const seq = i + 1;
+    const name = `undo ${group.step.name}`;
+    const started = performance.now();
+    await startStep(ledger, { runId: undoRunId, seq, name, kind: 'chunk', gate: null });
+    if (undoneBefore.has(name)) {
+      const skipped = undoStep(seq, name, 'skipped', null, started, 'put back by an earlier undo run', null);
+      await finishStep(ledger, undoRunId, seq, finishOf(skipped));
+      settings.steps.push(skipped);
+      continue;
+    }
+    try {
+      await settings.throttle?.beforeChunk(name);
+      const result = await withCertificationRetry(name, settings.warn, () =>
+        undoWrites(target, null, group.records, {
+          force: settings.force,
+          beforeCommit: async (tx) => {
+            const done = undoStep(seq, name, 'done', null, started, null, null);
+            await finishStep(ledger, undoRunId, seq, finishOf(done), tx);
+          },
+        }),
+      );
+      const note = `${group.records.length} write(s) of ${group.step.name} put back`;
+      settings.steps.push(undoStep(seq, name, 'done', result.restored, started, note, null));
+    } catch (caught) {
+      const failed = undoStep(seq, name, 'failed', null, started, null, toErrorReport(caught));
+      await finishStep(ledger, undoRunId, seq, finishOf(failed)).catch(() => undefined);
+      settings.steps.push(failed);
+      throw caught;
+    }
   }
-  return chain;
+}
+
+function undoStep(
+  seq: number,
+  name: string,
+  status: StepReport['status'],
+  rows: number | null,
+  started: number,
+  note: string | null,
+  error: StepReport['error'],
+): StepReport {
+  return {
+    seq,
+    name,
+    kind: name === 'undo' ? 'transaction' : 'chunk',
+    status,
+    rows,
+    gate: null,
+    durationMs: Math.round(performance.now() - started),
+    sqlDigest: null,
+    note,
+    operations: [],
+    error,
+  };
+}
+
+function finishOf(step: StepReport) {
+  return {
+    status: step.status,
+    rows: step.rows,
+    durationMs: step.durationMs,
+    sqlDigest: null,
+    detailJson: step.note ? JSON.stringify({ note: step.note }) : null,
+    errorJson: step.error ? JSON.stringify(step.error) : null,
+  };
 }

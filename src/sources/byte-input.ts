@@ -31,10 +31,12 @@ export type DumpInput = string | Uint8Array | Readable | AsyncIterable<Uint8Arra
 
 /**
  * Opens a dump for reading. Compression is told by magic bytes, not by name: gzip `1f 8b`, zstd
- * `28 b5 2f fd`; anything else is read as it is.
+ * `28 b5 2f fd`; anything else is read as it is. `label` names a stream in errors (default: the path,
+ * `bytes` or `stream`).
  */
-export async function openByteInput(input: DumpInput): Promise<ByteInput> {
-  const name = typeof input === 'string' ? input : input instanceof Uint8Array ? 'bytes' : 'stream';
+export async function openByteInput(input: DumpInput, label?: string): Promise<ByteInput> {
+  const name =
+    label ?? (typeof input === 'string' ? input : input instanceof Uint8Array ? 'bytes' : 'stream');
   let size: number | null = null;
   if (typeof input === 'string') {
     try {

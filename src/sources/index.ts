@@ -3,6 +3,7 @@ export type { LoadMethod } from './load-session.ts';
 export { fromMysqldump, type MysqldumpOptions } from './mysqldump-source.ts';
 export { fromMysqlShellDump, type MysqlShellDumpOptions } from './mysqlsh-source.ts';
 export type { KeyValue, RowFilterSpec, RowFilters } from './row-filter.ts';
+export type { S3Options } from './s3-dump-storage.ts';
 export { fromSchema, type SchemaSourceOptions } from './schema-source.ts';
 export { fromServer, type ServerSourceOptions } from './server-source.ts';
 export type { ExtractContext, ExtractedTable, ExtractProgress, ExtractResult, Source } from './source.ts';

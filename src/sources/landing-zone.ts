@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { TableRef } from '../db/index.ts';
+import { requiresPrimaryKeys, TableRef } from '../db/index.ts';
 import { SourceError } from '../errors/index.ts';
 import { BackgroundStatements } from './background-statements.ts';
 import type { ExtractContext, ExtractedTable } from './source.ts';
@@ -41,7 +41,7 @@ export class LandingZone {
       Object.freeze({
         flavour: info.flavour,
         version: info.version,
-        requirePrimaryKey: info.requirePrimaryKey,
+        requirePrimaryKey: requiresPrimaryKeys(info, context.target.topology),
         collations: new Set(result.rows.map((r) => r.name.toLowerCase())),
       }),
     );

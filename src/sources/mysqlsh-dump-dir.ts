@@ -1,10 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { SourceError } from '../errors/index.ts';
+import type { DumpStorage } from './dump-storage.ts';
 
 /** `@.json` and `@.done.json` of a MySQL Shell dump (the keys rowback uses; see MYSQLSH-DUMP-FORMAT.md). */
 export interface ShellDumpInfo {
-  readonly dir: string;
+  readonly storage: DumpStorage;
   readonly started: Readonly<Record<string, unknown>>;
   readonly done: Readonly<Record<string, unknown>> | null;
   readonly schemas: readonly string[];
@@ -19,6 +18,7 @@ export interface ShellDumpTable {
   readonly columns: readonly string[];
   readonly decodeColumns: Readonly<Record<string, string>>;
   readonly characterSet: string;
+  /** File names within the dump's storage. */
   readonly ddlFile: string;
   readonly dataFiles: readonly string[];
   readonly primaryIndex: readonly string[];
@@ -32,68 +32,65 @@ export interface ShellDumpTable {
 const MAJOR_VERSIONS_KNOWN = 2;
 
 async function readJson(
-  dir: string,
+  storage: DumpStorage,
   file: string,
   required: boolean,
 ): Promise<Record<string, unknown> | null> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, file), 'utf8');
-  } catch (cause) {
-    if (!required && (cause as { code?: string }).code === 'ENOENT') return null;
-    throw new SourceError(`${join(dir, file)}: cannot read it (${(cause as Error).message})`, {
-      cause,
-      facts: { file: join(dir, file) },
-      ...((cause as { code?: string }).code === 'ENOENT'
-        ? { hint: 'is this a MySQL Shell dump directory?' }
-        : {}),
+  const bytes = await storage.read(file);
+  if (bytes === null) {
+    if (!required) return null;
+    throw new SourceError(`${storage.where(file)}: cannot read it (no such file)`, {
+      facts: { file: storage.where(file) },
+      hint: 'is this a MySQL Shell dump?',
     });
   }
   try {
-    const value: unknown = JSON.parse(text);
+    const value: unknown = JSON.parse(bytes.toString('utf8'));
     if (typeof value !== 'object' || value === null || Array.isArray(value))
       throw new Error('not a JSON object');
     return value as Record<string, unknown>;
   } catch (cause) {
     throw new SourceError(
-      `${join(dir, file)}: not valid JSON (${(cause as Error).message}); the file is damaged`,
+      `${storage.where(file)}: not valid JSON (${(cause as Error).message}); the file is damaged`,
       {
         cause,
-        facts: { file: join(dir, file), expected: 'a JSON object' },
+        facts: { file: storage.where(file), expected: 'a JSON object' },
       },
     );
   }
 }
 
 /**
- * Opens a dump directory: `@.json` (the dump's start), `@.done.json` (absent while the dump runs or
- * when it was cut off: refused unless `allowIncomplete`).
+ * Opens a dump: `@.json` (the dump's start), `@.done.json` (absent while the dump runs or when it was
+ * cut off: refused unless `allowIncomplete`). The file list comes first: object storage answers a
+ * missing bucket or wrong credentials there, before any file is fetched.
  */
-export async function openShellDump(dir: string, allowIncomplete: boolean): Promise<ShellDumpInfo> {
-  const started = (await readJson(dir, '@.json', true))!;
+export async function openShellDump(storage: DumpStorage, allowIncomplete: boolean): Promise<ShellDumpInfo> {
+  const dir = storage.location;
+  const files = await storage.list();
+  const started = (await readJson(storage, '@.json', true))!;
   const version = String(started.version ?? '');
   const major = Number(version.split('.')[0]);
   if (!Number.isFinite(major) || major < 1 || major > MAJOR_VERSIONS_KNOWN) {
     throw new SourceError(
       `${dir}: dump format version ${JSON.stringify(version)} is not one rowback reads (1.x, 2.x)`,
       {
-        facts: { file: join(dir, '@.json'), expected: '1.x or 2.x', found: version },
+        facts: { file: storage.where('@.json'), expected: '1.x or 2.x', found: version },
       },
     );
   }
-  const done = await readJson(dir, '@.done.json', false);
+  const done = await readJson(storage, '@.done.json', false);
   if (!done && !allowIncomplete) {
     throw new SourceError(
       `${dir}: the dump is incomplete (no @.done.json: it is still running, or was cut off)`,
       {
         hint: 'wait for the dump to finish, or pass { allowIncomplete: true } to take the tables it has',
-        facts: { file: join(dir, '@.done.json'), kind: 'incomplete' },
+        facts: { file: storage.where('@.done.json'), kind: 'incomplete' },
       },
     );
   }
   const schemas = Array.isArray(started.schemas) ? started.schemas.map(String) : [];
-  const files = new Set(await readdir(dir));
-  return Object.freeze({ dir, started, done, schemas, files });
+  return Object.freeze({ storage, started, done, schemas, files });
 }
 
 /** Finds `table` (in `schema`, or in the only schema that has it) and its files. */
@@ -108,13 +105,13 @@ export async function findShellTable(
   const schemaBasenames = (dump.started.basenames ?? {}) as Record<string, string>;
   for (const name of dump.schemas) {
     if (schema !== undefined && name !== schema) continue;
-    const meta = await readJson(dump.dir, `${schemaBasenames[name] ?? name}.json`, true);
+    const meta = await readJson(dump.storage, `${schemaBasenames[name] ?? name}.json`, true);
     const tables = Array.isArray(meta!.tables) ? meta!.tables.map(String) : [];
     const basenames = (meta!.basenames ?? {}) as Record<string, string>;
     const views = Array.isArray(meta!.views) ? meta!.views.map(String) : [];
     if (views.includes(table)) {
       throw new SourceError(
-        `${name}.${table} is a view in the dump ${dump.dir}, not a table: a source copies the rows of base tables`,
+        `${name}.${table} is a view in the dump ${dump.storage.location}, not a table: a source copies the rows of base tables`,
         {
           hint: 'extract the base tables the view reads (its DDL file names them), and query the view over those',
           facts: { schema: name, table, expected: 'table', found: 'view' },
@@ -127,7 +124,7 @@ export async function findShellTable(
   }
   if (candidates.length === 0) {
     throw new SourceError(
-      `table ${table} is not in the dump ${dump.dir}${schema ? ` (schema ${schema})` : ''}; it has ${seen.slice(0, 30).join(', ') || 'no tables'}`,
+      `table ${table} is not in the dump ${dump.storage.location}${schema ? ` (schema ${schema})` : ''}; it has ${seen.slice(0, 30).join(', ') || 'no tables'}`,
       { facts: { table, schema, expected: table, found: seen.slice(0, 100) } },
     );
   }
@@ -138,9 +135,9 @@ export async function findShellTable(
     );
   }
   const { schema: found, basename } = candidates[0]!;
-  const meta = (await readJson(dump.dir, `${basename}.json`, true))!;
+  const meta = (await readJson(dump.storage, `${basename}.json`, true))!;
   const options = (meta.options ?? {}) as Record<string, unknown>;
-  checkDialect(options, join(dump.dir, `${basename}.json`));
+  checkDialect(options, dump.storage.where(`${basename}.json`));
   const extension = String(meta.extension ?? 'tsv.zst');
   const partitions = (meta.basenames ?? {}) as Record<string, string>;
   const dataBasenames = Object.keys(partitions).length ? Object.values(partitions) : [basename];
@@ -156,7 +153,7 @@ export async function findShellTable(
   const includesData = meta.includesData !== false;
   if (includesData && dataFiles.length === 0 && (doneBytes ?? 1) > 0 && !allowIncomplete) {
     throw new SourceError(
-      `${dump.dir}: no data files for ${found}.${table} (expected ${basename}*.${extension})`,
+      `${dump.storage.location}: no data files for ${found}.${table} (expected ${basename}*.${extension})`,
       {
         facts: { table, expected: `${basename}*.${extension}`, found: 'none', kind: 'missing-data' },
       },
@@ -169,7 +166,7 @@ export async function findShellTable(
     columns: Array.isArray(options.columns) ? options.columns.map(String) : [],
     decodeColumns: (options.decodeColumns ?? {}) as Record<string, string>,
     characterSet: String(options.defaultCharacterSet ?? dump.started.defaultCharacterSet ?? 'utf8mb4'),
-    ddlFile: join(dump.dir, `${basename}.sql`),
+    ddlFile: `${basename}.sql`,
     dataFiles,
     primaryIndex: Array.isArray(primary) ? primary.map(String) : primary ? [String(primary)] : [],
     includesData,
@@ -211,7 +208,7 @@ function dataFilesOf(
   allowIncomplete: boolean,
 ): string[] {
   const plain = `${basename}.${extension}`;
-  if (!chunked) return dump.files.has(plain) ? [join(dump.dir, plain)] : [];
+  if (!chunked) return dump.files.has(plain) ? [plain] : [];
   const chunks = new Map<number, string>();
   let last: number | null = null;
   const prefix = `${basename}@`;
@@ -225,9 +222,12 @@ function dataFilesOf(
     chunks.set(index, file);
     if (match[1]) {
       if (last !== null) {
-        throw new SourceError(`${dump.dir}: ${basename} has two last chunks (@@${last} and @@${index})`, {
-          facts: { table: basename },
-        });
+        throw new SourceError(
+          `${dump.storage.location}: ${basename} has two last chunks (@@${last} and @@${index})`,
+          {
+            facts: { table: basename },
+          },
+        );
       }
       last = index;
     }
@@ -238,7 +238,7 @@ function dataFilesOf(
     if (!allowIncomplete) {
       const missing = Array.from({ length: highest + 1 }, (_, k) => k).filter((k) => !chunks.has(k));
       throw new SourceError(
-        `${dump.dir}: chunks of ${basename} are incomplete (${last === null ? `no last chunk ${basename}@@N.${extension}` : `missing chunk ${missing.join(', ')}`})`,
+        `${dump.storage.location}: chunks of ${basename} are incomplete (${last === null ? `no last chunk ${basename}@@N.${extension}` : `missing chunk ${missing.join(', ')}`})`,
         {
           facts: {
             table: basename,
@@ -249,5 +249,5 @@ function dataFilesOf(
       );
     }
   }
-  return [...chunks.entries()].sort((a, b) => a[0] - b[0]).map(([, file]) => join(dump.dir, file));
+  return [...chunks.entries()].sort((a, b) => a[0] - b[0]).map(([, file]) => file);
 }

@@ -2,7 +2,9 @@ import { SourceError } from '../errors/index.ts';
 import { FROM_MYSQLSH } from '../validation/api-contracts.ts';
 import { checkCall } from '../validation/check-call.ts';
 import { openByteInput } from './byte-input.ts';
+import { dirDumpStorage } from './dir-dump-storage.ts';
 import { classifyStatement } from './dump-statement.ts';
+import type { DumpStorage } from './dump-storage.ts';
 import { asSourceError, type LandingTable, LandingZone } from './landing-zone.ts';
 import { defaultLoadMethod, type LoadMethod } from './load-session.ts';
 import {
@@ -15,6 +17,8 @@ import { ParallelLoads } from './parallel-loads.ts';
 import { ProgressReporter } from './progress.ts';
 import { resolveQualifiedTables } from './qualified-tables.ts';
 import { type RowFilters, tsvKeySet } from './row-filter.ts';
+import { type S3Options, s3DumpStorage } from './s3-dump-storage.ts';
+import { isS3Url, parseS3Url } from './s3-location.ts';
 import type { ExtractContext, ExtractResult, Source } from './source.ts';
 import { sqlFileStatements } from './sql-file-statements.ts';
 import { openTableLoader } from './table-loader.ts';
@@ -32,17 +36,24 @@ export interface MysqlShellDumpOptions {
   /** Read a dump without `@.done.json` (still running or cut off). Its tables may be incomplete. */
   readonly allowIncomplete?: boolean;
   readonly method?: LoadMethod;
+  /** How to reach an `s3://` dump; unset fields come from the AWS SDK's standard chain. */
+  readonly s3?: S3Options;
 }
 
 /**
- * A MySQL Shell `util.dumpInstance` / `dumpSchemas` / `dumpTables` directory (what the MySQL Operator
- * for Kubernetes writes) as a backup source, read without `mysqlsh`: DDL from `<schema>@<table>.sql`,
- * data chunks (zstd, gzip or plain) streamed into LOAD DATA LOCAL INFILE with the dump's own options.
+ * A MySQL Shell `util.dumpInstance` / `dumpSchemas` / `dumpTables` dump (what the MySQL Operator for
+ * Kubernetes writes) as a backup source, read without `mysqlsh`: DDL from `<schema>@<table>.sql`, data
+ * chunks (zstd, gzip or plain) streamed into LOAD DATA LOCAL INFILE with the dump's own options. The
+ * dump is a directory, or an `s3://bucket/prefix` read in place (only the metadata and the selected
+ * tables' files are fetched).
  *
  * @example
  * const backup = await r.extract('backup', fromMysqlShellDump('/backups/wp-2026-11-25', {
  *   tables: ['wp_users', 'wp_usermeta'], schema: 'wordpress',
  * }));
+ * const fromS3 = fromMysqlShellDump('s3://backups/mysql/backup-20261125', {
+ *   tables: ['wp_users'], s3: { endpoint: 'https://minio.backup:9000', forcePathStyle: true },
+ * });
  */
 export function fromMysqlShellDump(dir: string, given: MysqlShellDumpOptions): Source {
   checkCall(FROM_MYSQLSH, { dir, options: given });
@@ -53,6 +64,7 @@ export function fromMysqlShellDump(dir: string, given: MysqlShellDumpOptions): S
     'schema',
   );
   const options: MysqlShellDumpOptions = { ...given, tables, ...(schema === undefined ? {} : { schema }) };
+  if (isS3Url(dir)) parseS3Url(dir);
   return Object.freeze({
     kind: 'mysqlsh' as const,
     description: `MySQL Shell dump ${dir}`,
@@ -64,11 +76,14 @@ export function fromMysqlShellDump(dir: string, given: MysqlShellDumpOptions): S
 const LOAD_STREAMS = 2;
 
 async function extractShellDump(
-  dir: string,
+  location: string,
   options: MysqlShellDumpOptions,
   context: ExtractContext,
 ): Promise<ExtractResult> {
   const allowIncomplete = options.allowIncomplete === true;
+  // Before the landing zone, so a storage that cannot be set up leaves nothing to drop. (Until its
+  // first request an SDK client holds no connection: a failed open below leaks nothing.)
+  const storage = isS3Url(location) ? await s3DumpStorage(location, options.s3) : dirDumpStorage(location);
   const zone = await LandingZone.open(context);
   const loads = new ParallelLoads();
   const method = options.method ?? defaultLoadMethod(context.target);
@@ -77,15 +92,20 @@ async function extractShellDump(
   let bytesRead = 0;
   let rows = 0;
   try {
-    const dump = await openShellDump(dir, allowIncomplete);
+    const dump = await openShellDump(storage, allowIncomplete);
     const found: ShellDumpTable[] = [];
     for (const table of options.tables)
       found.push(await findShellTable(dump, table, options.schema, allowIncomplete));
     for (const table of found) {
       const target = zone.tableFor(table.table, table.schema, options.into?.[table.table]);
-      const ddl = await zone.createFromDdl(target, await createTableOf(table), table.ddlFile, {
-        dropAutoIncrement: method === 'load-data',
-      });
+      const ddl = await zone.createFromDdl(
+        target,
+        await createTableOf(storage, table),
+        storage.where(table.ddlFile),
+        {
+          dropAutoIncrement: method === 'load-data',
+        },
+      );
       const landing: LandingTable = { sourceSchema: table.schema, sourceTable: table.table, table: target };
       landed.push(landing);
       const sink = await openTableLoader(context.target, {
@@ -104,7 +124,7 @@ async function extractShellDump(
       const aligner = new TsvRowAligner(keyFilter(table, options.rows));
       let tableBytes = 0;
       for (const file of table.dataFiles) {
-        const input = await openByteInput(file);
+        const input = await openByteInput(storage.stream(file), storage.where(file));
         for await (const chunk of input.chunks()) {
           context.signal?.throwIfAborted();
           tableBytes += chunk.length;
@@ -114,9 +134,10 @@ async function extractShellDump(
           progress.report(table.table, bytesRead + tableBytes, rows);
         }
         if (aligner.leftover > 0) {
-          throw new SourceError(`${file}: the last row has no line terminator (the chunk was cut off)`, {
-            facts: { file, offset: tableBytes, kind: 'truncated' },
-          });
+          throw new SourceError(
+            `${storage.where(file)}: the last row has no line terminator (the chunk was cut off)`,
+            { facts: { file: storage.where(file), offset: tableBytes, kind: 'truncated' } },
+          );
         }
       }
       bytesRead += tableBytes;
@@ -144,17 +165,26 @@ async function extractShellDump(
   } catch (error) {
     await loads.abort();
     await zone.dropAll();
-    throw asSourceError(error, dir, { dir });
+    throw asSourceError(error, location, { location });
+  } finally {
+    storage.close();
   }
 }
 
-async function createTableOf(table: ShellDumpTable): Promise<string> {
-  for (const { text } of await sqlFileStatements(table.ddlFile)) {
+async function createTableOf(storage: DumpStorage, table: ShellDumpTable): Promise<string> {
+  const file = storage.where(table.ddlFile);
+  const bytes = await storage.read(table.ddlFile);
+  if (bytes === null) {
+    throw new SourceError(`${file}: cannot read it (no such file)`, {
+      facts: { file, expected: 'the DDL file of the table', found: 'none' },
+    });
+  }
+  for (const { text } of sqlFileStatements(file, bytes)) {
     const statement = classifyStatement(text);
     if (statement.kind === 'create-table') return statement.text;
   }
-  throw new SourceError(`${table.ddlFile}: no CREATE TABLE statement`, {
-    facts: { file: table.ddlFile, expected: 'CREATE TABLE', found: 'none' },
+  throw new SourceError(`${file}: no CREATE TABLE statement`, {
+    facts: { file, expected: 'CREATE TABLE', found: 'none' },
   });
 }
 
@@ -187,7 +217,7 @@ function checkSize(
 ): void {
   if (table.dataBytes === null || allowIncomplete || bytes === table.dataBytes) return;
   throw new SourceError(
-    `${dump.dir}: the data files of ${table.schema}.${table.table} hold ${bytes} bytes, @.done.json says ${table.dataBytes}`,
+    `${dump.storage.location}: the data files of ${table.schema}.${table.table} hold ${bytes} bytes, @.done.json says ${table.dataBytes}`,
     { facts: { expected: table.dataBytes, found: bytes, files: table.dataFiles } },
   );
 }
@@ -197,7 +227,7 @@ function provenanceOf(dump: ShellDumpInfo, allowIncomplete: boolean): Record<str
   const pick = (key: string) => (s[key] === undefined ? {} : { [key]: s[key] });
   return {
     source: 'mysqlsh',
-    dir: dump.dir,
+    ...dump.storage.provenance(),
     ...pick('dumper'),
     formatVersion: s.version,
     ...pick('origin'),

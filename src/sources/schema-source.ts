@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
-import { quoteId, TableRef } from '../db/index.ts';
+import { averageRowBytes, copyRows, quoteId, rowsPerWriteset, TableRef, writeLimits } from '../db/index.ts';
 import { SourceError, UsageError } from '../errors/index.ts';
 import { FROM_SCHEMA } from '../validation/api-contracts.ts';
 import { checkCall } from '../validation/check-call.ts';
@@ -61,7 +61,7 @@ async function extractSchema(
       const source = new TableRef(schema, table);
       if (!columns.hasPrimaryKey && zone.server.requirePrimaryKey) {
         throw new SourceError(
-          `table ${source} has no primary key, and the server requires one (sql_require_primary_key / innodb_force_primary_key), so CREATE TABLE … LIKE cannot copy it`,
+          `table ${source} has no primary key, and the server requires one (sql_require_primary_key / innodb_force_primary_key, or a Galera / Group Replication cluster), so CREATE TABLE … LIKE cannot copy it`,
           {
             hint: 'extract it with fromServer into a workspace that allows it, or add a key to the backup copy',
           },
@@ -71,9 +71,19 @@ async function extractSchema(
       await zone.run(target, `CREATE TABLE ${target.qualified} LIKE ${source.qualified}`, `schema ${schema}`);
       landed.push({ sourceSchema: schema, sourceTable: table, table: target });
       const list = sql.raw(columns.writable.map(quoteId).join(', '));
-      const where = options.where?.[table];
-      await sql`INSERT INTO ${target} (${list}) SELECT ${list} FROM ${source}${where ? sql` WHERE ${where}` : sql``}`.execute(
+      // On a cluster, in statements that each fit its writeset limits (keyset over the primary key).
+      await copyRows(
         db,
+        {
+          into: target,
+          columns: list,
+          select: list,
+          from: sql`${source}`,
+          where: options.where?.[table] ?? null,
+          key: columns.primaryKey,
+          qualifier: source,
+        },
+        rowsPerWriteset(writeLimits(context.target.topology), await averageRowBytes(db, source)),
       );
       context.onProgress?.(Object.freeze({ table, bytesRead: 0, bytesTotal: null, rows: 0 }));
     }

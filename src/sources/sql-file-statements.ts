@@ -1,18 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { SourceError } from '../errors/index.ts';
 import { MysqldumpTokenizer } from './mysqldump-tokenizer.ts';
 
-/** The statements of a small SQL file (a Shell dump's DDL file), split by the dump tokenizer. */
-export async function sqlFileStatements(file: string): Promise<{ text: Buffer; offset: number }[]> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (cause) {
-    throw new SourceError(`${file}: cannot read it (${(cause as Error).message})`, {
-      cause,
-      facts: { file },
-    });
-  }
+/**
+ * The statements of a small SQL file (a Shell dump's DDL file, read whole by its storage), split by the
+ * dump tokenizer. `file` names it in errors.
+ */
+export function sqlFileStatements(file: string, bytes: Buffer): { text: Buffer; offset: number }[] {
   const statements: { text: Buffer; offset: number }[] = [];
   const tokenizer = new MysqldumpTokenizer({
     comment() {},

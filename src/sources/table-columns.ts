@@ -6,6 +6,8 @@ export interface TableColumns {
   /** Columns a copy writes, in table order: generated columns left out, invisible ones included. */
   readonly writable: readonly string[];
   readonly hasPrimaryKey: boolean;
+  /** The primary key's columns in key order (empty without one). */
+  readonly primaryKey: readonly string[];
 }
 
 /**
@@ -40,8 +42,13 @@ export async function tableColumns(db: Kysely<any>, schema: string, table: strin
       },
     );
   }
+  const key = await sql<{ name: string }>`
+    SELECT COLUMN_NAME AS name FROM information_schema.KEY_COLUMN_USAGE
+     WHERE TABLE_SCHEMA = ${schema} AND TABLE_NAME = ${table} AND CONSTRAINT_NAME = 'PRIMARY'
+     ORDER BY ORDINAL_POSITION`.execute(db);
   return Object.freeze({
     writable: Object.freeze(columns.rows.filter((c) => Number(c.generated) === 0).map((c) => c.name)),
-    hasPrimaryKey: columns.rows.some((c) => c.key === 'PRI'),
+    hasPrimaryKey: key.rows.length > 0,
+    primaryKey: Object.freeze(key.rows.map((r) => r.name)),
   });
 }

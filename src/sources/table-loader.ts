@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { Connection } from 'mysql2/promise';
-import { quoteId, type TableRef, type Target } from '../db/index.ts';
+import { quoteId, type TableRef, type Target, writeLimits } from '../db/index.ts';
 import { SourceError } from '../errors/index.ts';
 import { FanOutSink } from './fan-out-sink.ts';
 import { type LoadMethod, type LoadSettings, openLoadSession } from './load-session.ts';
@@ -82,15 +82,29 @@ export async function openTableLoader(target: Target, spec: TableLoadSpec): Prom
 async function openSink(target: Target, spec: TableLoadSpec, socketHighWater: number): Promise<RowSink> {
   const types = await columnTypes(target, spec.table);
   const connection = await openLoadSession(target, spec);
+  const segment = segmentLimits(target);
   return spec.method === 'load-data'
-    ? new LoadDataSink(connection, spec, types, segmentBytes(target), socketHighWater)
-    : new InsertSink(connection, spec, types);
+    ? new LoadDataSink(connection, spec, types, segment, socketHighWater)
+    : new InsertSink(connection, spec, types, segment.rows);
 }
 
-/** 256 MiB per LOAD, or a quarter of the Group Replication transaction limit where one is set. */
-function segmentBytes(target: Target): number {
-  const limit = target.server.groupReplication.transactionSizeLimit;
-  return limit ? Math.max(1 << 20, Math.min(256 << 20, Math.floor(limit / 4))) : 256 << 20;
+/** How much one LOAD (or one INSERT) may carry: one transaction, one writeset on a cluster. */
+interface SegmentLimits {
+  readonly bytes: number;
+  readonly rows: number;
+}
+
+/**
+ * 256 MiB per LOAD, or a quarter of the cluster's transaction limit (Galera's `wsrep_max_ws_size`,
+ * Group Replication's size limit) where one is set, and half of Galera's `wsrep_max_ws_rows`: the
+ * writeset also carries index and row-image overhead the bytes of the data do not show.
+ */
+function segmentLimits(target: Target): SegmentLimits {
+  const limits = writeLimits(target.topology);
+  const bytes = limits.maxBytes
+    ? Math.max(1 << 20, Math.min(256 << 20, Math.floor(limits.maxBytes / 4)))
+    : 256 << 20;
+  return { bytes, rows: limits.maxRows ? Math.max(1, Math.floor(limits.maxRows / 2)) : Infinity };
 }
 
 async function columnTypes(target: Target, table: TableRef): Promise<Map<string, ColumnType>> {
@@ -145,7 +159,7 @@ class LoadDataSink implements RowSink {
   readonly #connection: Connection;
   readonly #spec: TableLoadSpec;
   readonly #sql: string;
-  readonly #segmentBytes: number;
+  readonly #segment: SegmentLimits;
   readonly #socketHighWater: number;
   #stream: PassThrough | null = null;
   #done: Promise<number> | null = null;
@@ -154,6 +168,7 @@ class LoadDataSink implements RowSink {
   readonly #aborted = Promise.withResolvers<never>();
   #wasAborted = false;
   #bytes = 0;
+  #segmentRows = 0;
   #rowsSent = 0;
   #affected = 0;
 
@@ -161,12 +176,12 @@ class LoadDataSink implements RowSink {
     connection: Connection,
     spec: TableLoadSpec,
     types: Map<string, ColumnType>,
-    segmentBytes: number,
+    segment: SegmentLimits,
     socketHighWater: number,
   ) {
     this.#connection = connection;
     this.#spec = spec;
-    this.#segmentBytes = segmentBytes;
+    this.#segment = segment;
     this.#socketHighWater = socketHighWater;
     const fields: string[] = [];
     const sets: string[] = [];
@@ -208,6 +223,7 @@ class LoadDataSink implements RowSink {
     this.#stream = stream;
     this.#done = done;
     this.#bytes = 0;
+    this.#segmentRows = 0;
     return { stream, done };
   }
 
@@ -223,14 +239,16 @@ class LoadDataSink implements RowSink {
   async write(tsv: Buffer, rows: number): Promise<void> {
     if (this.#failure) throw loadError(this.#spec, this.#failure);
     try {
-      if (this.#stream && this.#bytes > 0 && this.#bytes + tsv.length > this.#segmentBytes)
-        await this.#finishSegment();
+      const full =
+        this.#bytes + tsv.length > this.#segment.bytes || this.#segmentRows + rows > this.#segment.rows;
+      if (this.#stream && this.#bytes > 0 && full) await this.#finishSegment();
     } catch (error) {
       throw loadError(this.#spec, error);
     }
     const { stream, done } =
       this.#stream && this.#done ? { stream: this.#stream, done: this.#done } : this.#start();
     this.#rowsSent += rows;
+    this.#segmentRows += rows;
     this.#bytes += tsv.length;
     const failed = done.then(
       () => undefined,
@@ -289,10 +307,17 @@ class InsertSink implements RowSink {
   #bytes = 0;
   #landed = 0;
   #sent = 0;
+  readonly #batchRows: number;
 
-  constructor(connection: Connection, spec: TableLoadSpec, types: Map<string, ColumnType>) {
+  constructor(
+    connection: Connection,
+    spec: TableLoadSpec,
+    types: Map<string, ColumnType>,
+    batchRows: number,
+  ) {
     this.#connection = connection;
     this.#spec = spec;
+    this.#batchRows = batchRows;
     const names: string[] = [];
     for (const column of spec.columns) {
       if (column.name === null) {
@@ -333,7 +358,7 @@ class InsertSink implements RowSink {
         this.#bytes += (value?.length ?? 0) + 8;
       });
       this.#rows++;
-      if (this.#bytes >= INSERT_BATCH_BYTES) pending.push(this.#flush());
+      if (this.#bytes >= INSERT_BATCH_BYTES || this.#rows >= this.#batchRows) pending.push(this.#flush());
     });
     for (const flush of pending) await flush;
   }

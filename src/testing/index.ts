@@ -8,9 +8,19 @@
  * console.log(await box.rows('wp_users', { orderBy: 'ID' }));
  */
 export { ServerStartError } from '../errors/index.ts';
+export { adminQuery, globalStatus } from './admin-query.ts';
+export type { ClusterHandle, ClusterNode, GaleraClusterHandle, ReplicaPairHandle } from './cluster-handle.ts';
 export { containerRuntimeHinted, DEFAULT_TEST_IMAGE } from './container-server.ts';
-export { type EphemeralServerOptions, freePort, startEphemeralServer } from './ephemeral-server.ts';
+export {
+  type EphemeralServer,
+  type EphemeralServerOptions,
+  freePort,
+  freePorts,
+  startEphemeralServer,
+} from './ephemeral-server.ts';
+export { GALERA_PROVIDER, type GaleraClusterOptions, startGaleraCluster } from './galera-cluster.ts';
 export type { MysqlServer, ProviderKind } from './mysql-server.ts';
+export { type ReplicaPairOptions, startReplicaPair } from './replica-pair.ts';
 export { createSandbox, type RowsOptions, type Sandbox, type SandboxOptions } from './sandbox.ts';
 export { findServerBinary, type ServerBinary } from './server-binary.ts';
 export {

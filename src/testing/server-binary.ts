@@ -3,6 +3,7 @@ import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Flavour } from '../db/index.ts';
+import { ServerStartError } from '../errors/index.ts';
 
 const run = promisify(execFile);
 
@@ -50,4 +51,13 @@ export async function findServerBinary(pathEnv?: string): Promise<ServerBinary |
   const installDb =
     flavour === 'mariadb' ? await findExecutable(['mariadb-install-db', 'mysql_install_db'], pathEnv) : null;
   return Object.freeze({ path, flavour, version, installDb });
+}
+
+/** The MariaDB server binary a MariaDB-only harness (Galera, GTID replicas) needs, or a clear error. */
+export function requireMariadb(binary: ServerBinary | null, purpose: string, hint: string): ServerBinary {
+  if (binary?.flavour === 'mariadb') return binary;
+  throw new ServerStartError(
+    `${purpose} needs MariaDB's mariadbd, found ${binary ? `${binary.flavour} at ${binary.path}` : 'no server binary'}`,
+    { hint },
+  );
 }

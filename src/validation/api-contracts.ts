@@ -53,6 +53,30 @@ const runOptionShape = {
   heartbeatMs: z.number({ error: 'a number of ms > 0' }).positive({ error: 'a number of ms > 0' }).optional(),
 };
 
+const seconds = () =>
+  z.number({ error: 'a number of seconds >= 0' }).nonnegative({ error: 'a number of seconds >= 0' });
+const count = () =>
+  z.number({ error: 'a whole number >= 0' }).int({ error: 'a whole number >= 0' }).nonnegative();
+
+/** `apply(…, { throttle })` and `undo(…, { throttle })`: how chunked writes are paced. */
+const throttleOption = optionsOf(
+  'an object { replicas?, maxReplicaLagSeconds?, maxThreadsRunning?, timeoutSeconds? }',
+  {
+    enabled: z.boolean({ error: 'true or false' }).optional(),
+    replicas: z
+      .array(s.text('a connection URL'), {
+        error: "a list of connection URLs, e.g. ['mysql://user@replica:3306']",
+      })
+      .optional(),
+    maxReplicaLagSeconds: seconds().optional(),
+    maxThreadsRunning: count().optional(),
+    maxFlowControlPaused: z.number({ error: 'a share between 0 and 1' }).min(0).max(1).optional(),
+    maxRecvQueue: count().optional(),
+    timeoutSeconds: seconds().optional(),
+    pollMs: z.number({ error: 'a number of ms > 0' }).positive({ error: 'a number of ms > 0' }).optional(),
+  },
+).optional();
+
 export const VALIDATE_PARAMS: CallContract = {
   call: 'validateParams(restore, params)',
   args: z.object({
@@ -87,6 +111,7 @@ export const APPLY: CallContract = {
       force: z.boolean({ error: 'true or false' }).optional(),
       resume: z.boolean({ error: 'true or false' }).optional(),
       expectHost: s.text('a host name').optional(),
+      throttle: throttleOption,
     }),
   }),
   example:
@@ -104,6 +129,8 @@ export const UNDO: CallContract = {
       confirm: s.confirm,
       controlSchema: s.text('a schema name').optional(),
       force: z.boolean({ error: 'true or false' }).optional(),
+      throttle: throttleOption,
+      onEvent: s.fn('an event listener function').optional(),
     }),
   }),
   example:
@@ -126,10 +153,31 @@ export const FROM_MYSQLDUMP: CallContract = {
   example: "fromMysqldump('/backups/wp.sql.gz', { tables: ['wp_users', 'wp_usermeta'] })",
 };
 
+const positive = () =>
+  z.number({ error: 'a whole number > 0' }).int({ error: 'a whole number > 0' }).positive();
+
+/** `fromMysqlShellDump('s3://…', { s3 })`: how to reach the store (the rest from the AWS chain). */
+const s3Option = optionsOf(
+  'an object { region?, endpoint?, forcePathStyle?, credentials?, partSize?, concurrency?, maxAttempts? }',
+  {
+    region: s.text('a region, e.g. eu-central-1').optional(),
+    endpoint: s.text('an endpoint URL, e.g. https://minio.backup:9000').optional(),
+    forcePathStyle: z.boolean({ error: 'true or false' }).optional(),
+    credentials: optionsOf('an object { accessKeyId, secretAccessKey, sessionToken? }', {
+      accessKeyId: s.text('an access key id'),
+      secretAccessKey: s.text('a secret access key'),
+      sessionToken: s.text('a session token').optional(),
+    }).optional(),
+    partSize: positive().optional(),
+    concurrency: positive().optional(),
+    maxAttempts: positive().optional(),
+  },
+).optional();
+
 export const FROM_MYSQLSH: CallContract = {
   call: 'fromMysqlShellDump(dir, options)',
   args: z.object({
-    dir: s.text('a directory path'),
+    dir: s.text('a directory path or s3://bucket/prefix'),
     options: optionsOf('an options object { tables }', {
       tables: s.tableList,
       schema: s.text('a schema name').optional(),
@@ -137,6 +185,7 @@ export const FROM_MYSQLSH: CallContract = {
       rows: s.rowFilters.optional(),
       allowIncomplete: z.boolean({ error: 'true or false' }).optional(),
       method: s.loadMethod.optional(),
+      s3: s3Option,
     }),
   }),
   example: "fromMysqlShellDump('/backups/wp-2026-11-25', { schema: 'wordpress', tables: ['wp_users'] })",

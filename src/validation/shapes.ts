@@ -28,7 +28,7 @@ export const query = z.custom((v) => isObject(v) && (v as { isRawBuilder?: unkno
   error: 'a query written with sql`…`',
 });
 
-export function isTableRef(v: unknown): boolean {
+function isTableRef(v: unknown): boolean {
   return (
     isObject(v) &&
     typeof v.schema === 'string' &&
@@ -39,7 +39,7 @@ export function isTableRef(v: unknown): boolean {
 export const tableRef = z.custom(isTableRef, { error: "a table such as backup.table('wp_users')" });
 export const tableOrRef = z.union([tableName, tableRef], { error: 'a table name or a table reference' });
 
-export function isScope(v: unknown): boolean {
+function isScope(v: unknown): boolean {
   return (
     isObject(v) &&
     typeof v.name === 'string' &&

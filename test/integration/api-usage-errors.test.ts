@@ -151,6 +151,14 @@ describe('r.* and tx.* check their arguments', () => {
       /tx\.upsertColumns\(table, options\): option 'from' must be a table such as backup\.table/,
     ],
     [
+      "a misspelt column in a blanket write's allow-list",
+      (r, backup, users) =>
+        r.transaction('t', async (tx) => {
+          await tx.replaceRows('acct', { from: backup.table('acct'), scope: users, allowList: ['emial'] });
+        }),
+      /table .*acct has no column "emial"/,
+    ],
+    [
       'an expectation with a typo',
       (r, backup, users) =>
         r.transaction('t', async (tx) => {
@@ -164,7 +172,7 @@ describe('r.* and tx.* check their arguments', () => {
     ],
   ])('%s', async (_what, body, pattern) => {
     const report = await expectRefused(body, pattern);
-    expect(report.error?.hint).toMatch(/^write it as /);
+    expect(report.error?.hint).toMatch(/^(write it as |its columns are )/);
   });
 
   it('refuses tx.purge(table, {}) and a purge with only expect: the whole table stays', async () => {

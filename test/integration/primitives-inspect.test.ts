@@ -227,7 +227,7 @@ describe('splitScope and the size guard', () => {
     expect(size.backupRows).toBe(40);
     expect(size.estimatedBytes).toBe(2 * size.liveBytes + size.backupBytes);
     expect(size.liveBytes).toBeGreaterThan(40 * 10);
-    expect(() => checkWriteSize(bed.box.target.server, size.estimatedBytes, 100)).toThrow(SizeLimitError);
-    expect(() => checkWriteSize(bed.box.target.server, size.estimatedBytes, 10_000_000)).not.toThrow();
+    expect(() => checkWriteSize(bed.box.target.topology, size.estimatedBytes, 100)).toThrow(SizeLimitError);
+    expect(() => checkWriteSize(bed.box.target.topology, size.estimatedBytes, 10_000_000)).not.toThrow();
   });
 });

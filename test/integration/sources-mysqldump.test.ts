@@ -176,12 +176,11 @@ describe('fromMysqldump on bigger inputs', () => {
       const dump = Buffer.from(
         `CREATE TABLE \`big\` (\`id\` int PRIMARY KEY, \`v\` varchar(200));\nINSERT INTO \`big\` VALUES ${rows.join(',')};\n`,
       );
+      const { topology } = ws.context.target;
+      const group = { role: 'PRIMARY', state: 'ONLINE', singlePrimary: true, groupName: 'g', members: [] };
       const limited = {
         ...ws.context.target,
-        server: {
-          ...ws.context.target.server,
-          groupReplication: { active: true, transactionSizeLimit: 4 << 20 },
-        },
+        topology: { ...topology, groupReplication: { ...group, transactionSizeLimit: 4 << 20 } },
       };
       const result = await fromMysqldump(zstdCompressSync(dump), { tables: ['big'] }).extract({
         ...ws.context,

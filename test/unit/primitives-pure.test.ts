@@ -1,11 +1,11 @@
 import {
+  type ClusterTopology,
   checkWriteSize,
   compareSchemas,
   describeDifference,
   normalizeColumnType,
   parentsFirst,
   restoreSqlMode,
-  type ServerInfo,
   scopeKeysInsertSql,
   type TableMetadata,
   TableRef,
@@ -152,8 +152,14 @@ describe('parentsFirst', () => {
 });
 
 describe('size limit', () => {
+  // Group Replication active = this member is in the group (the topology has its state), else null.
   const server = (active: boolean, limit: number | null) =>
-    ({ groupReplication: { active, transactionSizeLimit: limit } }) as unknown as ServerInfo;
+    ({
+      galera: null,
+      groupReplication: active
+        ? { role: 'PRIMARY', state: 'ONLINE', transactionSizeLimit: limit ?? 0 }
+        : null,
+    }) as unknown as ClusterTopology;
   it('uses Group Replication’s limit only when it is active and non-zero, and the smaller of it and a cap', () => {
     expect(transactionSizeLimit(server(false, 150_000_000))).toBeNull();
     expect(transactionSizeLimit(server(true, 0))).toBeNull();

@@ -17,11 +17,15 @@ export interface ExtractFlags extends TargetFlags {
   readonly database?: string;
   readonly json?: boolean;
   readonly quiet?: boolean;
+  readonly s3Endpoint?: string;
+  readonly s3Region?: string;
+  readonly s3PathStyle?: boolean;
 }
 
 /**
  * Picks the source for `--from`: a `mysql://` URL (another server; `--database` or the URL's path
- * names the schema), a MySQL Shell dump directory, or a mysqldump file (plain, .gz, .zst).
+ * names the schema), a MySQL Shell dump directory or `s3://bucket/prefix`, or a mysqldump file (plain,
+ * .gz, .zst).
  */
 export async function sourceFor(
   from: string,
@@ -36,6 +40,17 @@ export async function sourceFor(
         hint: 'add it to the URL path or pass --database',
       });
     return fromServer(from, { schema, tables });
+  }
+  if (/^s3:\/\//i.test(from)) {
+    return fromMysqlShellDump(from, {
+      tables,
+      ...(flags.database ? { schema: flags.database } : {}),
+      s3: {
+        ...(flags.s3Endpoint ? { endpoint: flags.s3Endpoint } : {}),
+        ...(flags.s3Region ? { region: flags.s3Region } : {}),
+        ...(flags.s3PathStyle ? { forcePathStyle: true } : {}),
+      },
+    });
   }
   const path = resolve(io.cwd, from);
   const info = await stat(path).catch(() => null);

@@ -17,6 +17,7 @@ import {
   type TargetFlags,
 } from '../options.ts';
 import { progressReporter } from '../progress-reporter.ts';
+import { type ThrottleFlags, throttleOf } from '../throttle-flags.ts';
 
 export interface RunFlags extends TargetFlags, ParamFlags {
   readonly restores?: string;
@@ -26,7 +27,7 @@ export interface RunFlags extends TargetFlags, ParamFlags {
   readonly html?: string;
 }
 
-export interface ApplyFlags extends RunFlags {
+export interface ApplyFlags extends RunFlags, ThrottleFlags {
   readonly yes?: boolean;
   readonly force?: boolean;
   readonly resume?: boolean;
@@ -51,6 +52,7 @@ export async function applyCommand(id: string, flags: ApplyFlags, io: CliIo): Pr
     }
     return apply(target, restore, params, {
       ...options,
+      throttle: throttleOf(flags),
       ...(flags.force ? { force: true } : {}),
       ...(flags.resume ? { resume: true } : {}),
       ...(flags.expectHost ? { expectHost: flags.expectHost } : {}),

@@ -6,25 +6,32 @@ import { ask, type CliIo, isInteractive, writeLine } from '../cli-io.ts';
 import { EXIT, exitCodeFor } from '../exit-codes.ts';
 import { writeHtmlReport } from '../html-output.ts';
 import { controlSchemaOf, openTarget, type TargetFlags } from '../options.ts';
+import { progressReporter } from '../progress-reporter.ts';
+import { type ThrottleFlags, throttleOf } from '../throttle-flags.ts';
 
 /** `rowback undo <run>`: puts back the before-images of an apply run. */
 export async function undoCommand(
   runId: string,
-  flags: TargetFlags & {
-    readonly yes?: boolean;
-    readonly force?: boolean;
-    readonly json?: boolean;
-    readonly html?: string;
-  },
+  flags: TargetFlags &
+    ThrottleFlags & {
+      readonly yes?: boolean;
+      readonly force?: boolean;
+      readonly json?: boolean;
+      readonly html?: string;
+    },
   io: CliIo,
 ): Promise<number> {
   if (!flags.yes && !isInteractive(io)) {
     throw new UsageError('undo needs confirmation', { hint: 'pass --yes in scripts' });
   }
+  const throttle = throttleOf(flags);
   const target = await openTarget(flags, io);
+  const progress = progressReporter(io, Boolean(flags.json));
   try {
     const report = await undo(target, runId, {
       ...controlSchemaOf(flags, io),
+      throttle,
+      onEvent: progress.onEvent,
       ...(flags.force ? { force: true } : {}),
       confirm: flags.yes
         ? true
@@ -40,6 +47,7 @@ export async function undoCommand(
     io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderReportMarkdown(report));
     return report.status === 'done' ? EXIT.ok : exitCodeFor(report.error?.name);
   } finally {
+    progress.stop();
     await target.close();
   }
 }
