@@ -30,6 +30,8 @@ export const EXIT_CODES_HELP = `Exit codes:
 export function exitCodeFor(errorName: string | undefined): number {
   switch (errorName) {
     case 'UsageError':
+    case 'UnknownRunError':
+    case 'RehearsalScopeError':
       return EXIT.usage;
     case 'GateError':
       return EXIT.gateFailed;

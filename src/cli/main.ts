@@ -9,7 +9,9 @@ import { extractCommand } from './commands/extract-command.ts';
 import { gcCommand } from './commands/gc-command.ts';
 import { listCommand } from './commands/list-command.ts';
 import { newCommand } from './commands/new-command.ts';
+import { rehearseCommand } from './commands/rehearse-command.ts';
 import { renderCommand } from './commands/render-command.ts';
+import { reportCommand } from './commands/report-command.ts';
 import { applyCommand, planCommand } from './commands/run-commands.ts';
 import { statusCommand } from './commands/status-command.ts';
 import { undoCommand } from './commands/undo-command.ts';
@@ -72,6 +74,8 @@ export function buildProgram(base: CliIo, setExit: (code: number) => void): Comm
   const json = () => new Option('--json', 'print the result as JSON on stdout');
   const jsonReport = () =>
     new Option('--json', 'print the run report as JSON on stdout (versioned: docs/run-report.schema.json)');
+  const htmlReport = () =>
+    new Option('--html <file>', 'also write the report as one self-contained HTML page (no network)');
   const run = (action: () => Promise<number>) => action().then(setExit);
 
   const withRunOptions = (command: Command) =>
@@ -84,6 +88,7 @@ export function buildProgram(base: CliIo, setExit: (code: number) => void): Comm
       .option('--workspace <schema>', 'workspace schema (default: one per run, rb_<module id>_r<run id>)')
       .option('--lease-ttl <seconds>', "how long the module's lease outlives a run that died (default 30)")
       .addOption(jsonReport())
+      .addOption(htmlReport())
       .option('-q, --quiet', 'no progress output');
 
   program
@@ -118,6 +123,27 @@ export function buildProgram(base: CliIo, setExit: (code: number) => void): Comm
     )
     .action((id, flags) => run(() => applyCommand(id, flags, io)));
 
+  // Not withRunOptions: the rehearsal's workspace is its own, on its own server (no --workspace).
+  program
+    .command('rehearse <id>')
+    .addOption(db())
+    .addOption(control())
+    .addOption(restores())
+    .option('--param <name=value>', 'a module param (repeatable)', collectRepeated)
+    .option('--params <file.json>', 'module params from a JSON file')
+    .addOption(json())
+    .addOption(htmlReport())
+    .option('-q, --quiet', 'no progress output')
+    .description(
+      'plan, apply and undo the module on a throwaway server holding a copy of the rows it can touch (the live target is only read)',
+    )
+    .option('--strict', 'stop when the rehearsal server differs from the target in a way it cannot mimic')
+    .addHelpText(
+      'after',
+      '\nThe rows come from the scopes of the last plan with the same params: run plan first.\n\nExample:\n  rowback rehearse 20261126-wpca-uid-collision --params params.json --html rehearsal.html',
+    )
+    .action((id, flags) => run(() => rehearseCommand(id, flags, io)));
+
   program
     .command('status [id]')
     .description('runs recorded in the ledger, newest first (dead runs show as interrupted)')
@@ -137,12 +163,23 @@ export function buildProgram(base: CliIo, setExit: (code: number) => void): Comm
     .option('--force', 'undo even though the rows changed after the run')
     .option('--lease-ttl <seconds>', "how long the module's lease outlives a run that died (default 30)")
     .addOption(jsonReport())
+    .addOption(htmlReport())
     .option('-q, --quiet', 'no progress output')
     .addHelpText(
       'after',
       '\nExample:\n  rowback status 20261126-wpca-uid-collision   # find the run id\n  rowback undo 42',
     )
     .action((runId, flags) => run(() => undoCommand(runId, flags, io)));
+
+  program
+    .command('report <runId>')
+    .description('the report of a finished run, from the ledger: Markdown, --json, or --html FILE')
+    .addOption(db())
+    .addOption(control())
+    .addOption(jsonReport())
+    .addOption(htmlReport())
+    .addHelpText('after', '\nExample:\n  rowback report 42 --html run-42.html')
+    .action((runId, flags) => run(() => reportCommand(runId, flags, io)));
 
   program
     .command('gc')
@@ -228,6 +265,7 @@ export function buildProgram(base: CliIo, setExit: (code: number) => void): Comm
     .option('--seed <n>', 'seed of the built site', '20261120')
     .option('--strategy <name>', 'allowlist or replace', 'allowlist')
     .option('--source <name>', 'backup, or binlog: undo the import from the binary log, no backup', 'backup')
+    .option('--html <file>', "also write the plan's report as one self-contained HTML page")
     .addHelpText('after', '\nExample:\n  npm run demo   # = rowback demo\n  rowback demo --source binlog')
     .action((flags) => run(() => demoCommand(flags, io)));
 

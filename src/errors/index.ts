@@ -9,6 +9,8 @@ export { KeyConflictError } from './key-conflict-error.ts';
 export { LockError } from './lock-error.ts';
 export { ManualStepPendingError } from './manual-step-pending-error.ts';
 export { MemberNotWritableError } from './member-not-writable-error.ts';
+export { RehearsalMismatchError } from './rehearsal-mismatch-error.ts';
+export { RehearsalScopeError } from './rehearsal-scope-error.ts';
 export { RevertConflictError } from './revert-conflict-error.ts';
 export {
   type ErrorFacts,
@@ -24,4 +26,5 @@ export { SourceError } from './source-error.ts';
 export { ThrottleTimeoutError } from './throttle-timeout-error.ts';
 export { TlsError } from './tls-error.ts';
 export { UndoConflictError } from './undo-conflict-error.ts';
+export { UnknownRunError } from './unknown-run-error.ts';
 export { UsageError } from './usage-error.ts';

@@ -110,6 +110,8 @@ export const runReportSchema = z.object({
   mode: z.enum(['plan', 'apply', 'undo']),
   status: z.enum(['done', 'failed', 'awaiting', 'interrupted', 'running']),
   checksum: z.string(),
+  /** The OS user who ran it (as the ledger records it); absent in reports written before it was added. */
+  operator: z.string().optional(),
   resumedFrom: z.string().nullable(),
   planRunId: z.string().nullable(),
   undoOf: z.string().nullable(),

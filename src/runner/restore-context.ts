@@ -14,7 +14,7 @@ import {
   type Workspace,
   workspaceTableName,
 } from '../primitives/index.ts';
-import { changesTableOf, type ExtractedTable } from '../sources/index.ts';
+import { changesTableOf, type ExtractedTable, type Source } from '../sources/index.ts';
 import { inSpan } from '../telemetry/spans.ts';
 import {
   R_EXTRACT,
@@ -58,20 +58,33 @@ export interface RestoreContextSettings {
   readonly resumingAwaiting: boolean;
 }
 
-interface ExtractDetail {
+/** What the ledger keeps of an extract step. */
+export interface ExtractDetail {
   readonly tables: readonly (Omit<ExtractedTable, 'table'> & {
     readonly schema: string;
     readonly name: string;
   })[];
   readonly provenance: Record<string, unknown>;
   readonly ddlChanges: readonly string[];
+  /** Which kind of source it was; `rehearse` copies the schemas `fromSchema` read. */
+  readonly sourceKind?: Source['kind'];
 }
 
-interface ScopeDetail {
+/** What the ledger keeps of a scope step; `rehearse` reads it back from a plan. */
+export interface ScopeDetail {
   readonly schema: string;
   readonly table: string;
   readonly key: readonly string[];
   readonly rows: number;
+  /** The live table whose rows the keys name (`keyFrom`), when the module said. */
+  readonly keyFrom?: string;
+}
+
+/** What a plan keeps of a snapshot step: the rows an apply would copy, by table. */
+export interface SnapshotPlanDetail {
+  readonly tables: readonly string[];
+  readonly scope: { readonly schema: string; readonly table: string; readonly key: readonly string[] } | null;
+  readonly on: Readonly<Record<string, readonly string[] | string>>;
 }
 
 /**
@@ -194,6 +207,7 @@ export async function createRestoreContext(
               })),
               provenance: { ...result.provenance, source: source.description },
               ddlChanges: result.ddlChanges,
+              sourceKind: source.kind,
             };
             execution.provenance[name] = detail.provenance;
             return {
@@ -236,6 +250,7 @@ export async function createRestoreContext(
               table: scope.table.name,
               key: scope.key,
               rows: scope.rows,
+              ...(options.keyFrom ? { keyFrom: options.keyFrom } : {}),
             };
             return { result: scope, rows: scope.rows, detail, sqlDigest: sqlDigest([compiled(query, db)]) };
           },
@@ -261,10 +276,16 @@ export async function createRestoreContext(
             if (execution.mode === 'plan') {
               const counts = await countSnapshotRows(db, liveTables, filter);
               const rows = counts.reduce((sum, c) => sum + c.rows, 0);
+              const scope = options.scope;
+              const detail: SnapshotPlanDetail = {
+                tables,
+                scope: scope ? { schema: scope.table.schema, table: scope.table.name, key: scope.key } : null,
+                on: options.on ?? {},
+              };
               return {
                 result: undefined,
                 rows,
-                detail: null,
+                detail,
                 status: 'pending',
                 note: `would copy ${rows} row(s) of ${tables.join(', ')}`,
               };

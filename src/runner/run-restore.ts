@@ -219,12 +219,13 @@ async function runModule(
       await confirmTarget(info.fingerprint, options);
     }
     const connection = await sql<{ id: string }>`SELECT CONNECTION_ID() AS id`.execute(lock.pinned);
+    const operator = operatorName();
     const runId = await insertRun(ledger, {
       moduleId: restore.id,
       mode,
       checksum: info.checksum,
       paramsJson: JSON.stringify({ values: redactParams(params), digest }),
-      operator: operatorName(),
+      operator,
       clientHost: hostname(),
       targetFingerprint: JSON.stringify(info.fingerprint),
       forced: Boolean(options.force),
@@ -303,6 +304,7 @@ async function runModule(
       mode,
       status,
       checksum: info.checksum,
+      operator,
       resumedFrom: resumedFrom?.id ?? null,
       planRunId: planRun?.id ?? null,
       undoOf: null,
@@ -382,7 +384,11 @@ async function findResumable(ledger: Ledger, moduleId: string, digest: string): 
   return last;
 }
 
-async function findPlan(ledger: Ledger, moduleId: string, digest: string): Promise<RunRow | undefined> {
+export async function findPlan(
+  ledger: Ledger,
+  moduleId: string,
+  digest: string,
+): Promise<RunRow | undefined> {
   const plans = await listRuns(ledger, { moduleId, mode: 'plan', statuses: ['done'], limit: 20 });
   return plans.find((p) => (JSON.parse(p.params_json) as { digest?: string }).digest === digest);
 }

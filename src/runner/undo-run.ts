@@ -87,12 +87,13 @@ export async function undo(target: Target, runId: string, options: UndoOptions):
     const records: UndoRecord[] = groups.flatMap((g) => g.records);
     const chunked = groups.some((g) => g.step.kind === 'chunk');
     const undoneBefore = await stepsUndoneBefore(ledger, runs, run);
+    const operator = operatorName();
     const undoRunId = await insertRun(ledger, {
       moduleId: run.module_id,
       mode: 'undo',
       checksum: run.checksum,
       paramsJson: run.params_json,
-      operator: operatorName(),
+      operator,
       clientHost: hostname(),
       targetFingerprint: JSON.stringify(fingerprint),
       forced: Boolean(options.force),
@@ -176,6 +177,7 @@ export async function undo(target: Target, runId: string, options: UndoOptions):
       mode: 'undo',
       status,
       checksum: run.checksum,
+      operator,
       resumedFrom: null,
       planRunId: null,
       undoOf: run.id,

@@ -19,6 +19,7 @@ import {
 } from '../../testing/index.ts';
 import { type CliIo, writeLine } from '../cli-io.ts';
 import { EXIT, exitCodeFor } from '../exit-codes.ts';
+import { writeHtmlReport } from '../html-output.ts';
 import { checkBinlogGroundTruth } from './demo-binlog-truth.ts';
 import { checkGroundTruth, readUserRows, type UserRows } from './demo-ground-truth.ts';
 import { APPLY_GUIDE, groundTruth, INTRO, PLAN_GUIDE, RUNBOOK_GUIDE } from './demo-narration.ts';
@@ -35,6 +36,8 @@ export interface DemoFlags {
   readonly strategy?: string;
   /** `backup` (default): restore from the backup; `binlog`: revert the import from the binary log. */
   readonly source?: string;
+  /** Also write the plan's report as an HTML page. */
+  readonly html?: string;
 }
 
 const PHASE_TEXT: Readonly<Record<IncidentPhase, string>> = {
@@ -142,6 +145,7 @@ export async function demoCommand(flags: DemoFlags, io: CliIo): Promise<number> 
     out();
     const planned = await box.plan(restore, params, { checksum });
     out(renderReportMarkdown(planned));
+    if (flags.html) await writeHtmlReport(io, flags.html, planned);
     if (planned.status !== 'done') return failed('plan', planned, io);
 
     out(`[4/6] rowback apply ${moduleId} (same params)`);

@@ -7,6 +7,7 @@ import { renderReportMarkdown } from '../../runner/report-markdown.ts';
 import { apply, plan, type RunOptions } from '../../runner/run-restore.ts';
 import { ask, type CliIo, isInteractive, writeLine } from '../cli-io.ts';
 import { EXIT, exitCodeFor } from '../exit-codes.ts';
+import { writeHtmlReport } from '../html-output.ts';
 import {
   collectParams,
   controlSchemaOf,
@@ -26,6 +27,7 @@ export interface RunFlags extends TargetFlags, ParamFlags {
   readonly leaseTtl?: string;
   readonly json?: boolean;
   readonly quiet?: boolean;
+  readonly html?: string;
 }
 
 export interface ApplyFlags extends RunFlags, ThrottleFlags {
@@ -106,6 +108,7 @@ async function runCommand(id: string, flags: RunFlags, io: CliIo, runner: Runner
       ...(flags.workspace ? { workspaceSchema: flags.workspace } : {}),
     });
     progress.stop();
+    if (flags.html) await writeHtmlReport(io, flags.html, report);
     io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderReportMarkdown(report));
     if (report.status === 'done') return EXIT.ok;
     // On stderr too, so a script's log (--json on stdout) says what stayed committed.

@@ -4,6 +4,7 @@ import { renderReportMarkdown } from '../../runner/report-markdown.ts';
 import { undo } from '../../runner/undo-run.ts';
 import { ask, type CliIo, isInteractive, writeLine } from '../cli-io.ts';
 import { EXIT, exitCodeFor } from '../exit-codes.ts';
+import { writeHtmlReport } from '../html-output.ts';
 import { controlSchemaOf, leaseTtlOf, openTarget, type TargetFlags } from '../options.ts';
 import { progressReporter } from '../progress-reporter.ts';
 import { type ThrottleFlags, throttleOf } from '../throttle-flags.ts';
@@ -18,6 +19,7 @@ export async function undoCommand(
       readonly json?: boolean;
       readonly leaseTtl?: string;
       readonly quiet?: boolean;
+      readonly html?: string;
     },
   io: CliIo,
 ): Promise<number> {
@@ -44,6 +46,7 @@ export async function undoCommand(
             );
           },
     });
+    if (flags.html) await writeHtmlReport(io, flags.html, report);
     io.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderReportMarkdown(report));
     return report.status === 'done' ? EXIT.ok : exitCodeFor(report.error?.name);
   } finally {
