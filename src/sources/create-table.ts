@@ -18,7 +18,8 @@ export interface CreateTable {
   readonly hasPrimaryKey: boolean;
 }
 
-const ITEM_KEYWORDS = [
+/** First words of a table item that is not a column: keys, constraints, checks, periods. */
+export const NON_COLUMN_ITEM_WORDS: readonly string[] = [
   'PRIMARY',
   'KEY',
   'INDEX',
@@ -97,7 +98,7 @@ export function parseCreateTable(text: string): CreateTable | null {
     const sig = significant(item);
     const first = sig[0];
     if (!first) continue;
-    if (first.kind === 'word' && ITEM_KEYWORDS.includes(first.text.toUpperCase())) {
+    if (isWord(first, ...NON_COLUMN_ITEM_WORDS)) {
       if (isWord(first, 'PRIMARY')) hasPrimaryKey = true;
       if (isWord(first, 'CONSTRAINT') && sig.some((t) => isWord(t, 'PRIMARY'))) hasPrimaryKey = true;
       continue;

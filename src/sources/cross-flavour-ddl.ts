@@ -1,4 +1,5 @@
 import { compareVersions, type DialectInfo } from '../db/index.ts';
+import { NON_COLUMN_ITEM_WORDS } from './create-table.ts';
 import { type DdlToken, identName, isWord, nextSignificant, significant } from './ddl-lexer.ts';
 
 /**
@@ -41,19 +42,7 @@ export function adaptItemForFlavour(
 }
 
 function isIndexStart(sig: readonly DdlToken[]): boolean {
-  return isWord(
-    sig[0],
-    'PRIMARY',
-    'KEY',
-    'INDEX',
-    'UNIQUE',
-    'FULLTEXT',
-    'SPATIAL',
-    'CONSTRAINT',
-    'FOREIGN',
-    'CHECK',
-    'PERIOD',
-  );
+  return isWord(sig[0], ...NON_COLUMN_ITEM_WORDS);
 }
 
 function adaptColumnForMysql(
