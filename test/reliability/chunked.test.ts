@@ -91,10 +91,19 @@ async function holdChunk(
   const waiter = async (): Promise<string> => {
     // Polls a state (a lock wait that lasts until release), not a moment: no timing to win or lose.
     while (!ended) {
+      // Either InnoDB shows the run's session waiting, or the session runs a statement on chunk n's own
+      // work tables (`…_restore_<n>__…`): MariaDB lists no INNODB_TRX row (so no LOCK WAIT) for a
+      // transaction that has only read so far, which is where chunk n's first statement waits. Both
+      // are states that last until release(): chunk n must change the held row to commit.
       const trx = await sql<{ id: string }>`
         SELECT t.trx_mysql_thread_id AS id FROM information_schema.INNODB_TRX t
         JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
-        WHERE p.USER = ${runnerUser} AND t.trx_state = 'LOCK WAIT'`.execute(rig.box.target.db);
+        WHERE p.USER = ${runnerUser} AND t.trx_state = 'LOCK WAIT'
+        UNION ALL
+        SELECT p.ID AS id FROM information_schema.PROCESSLIST p
+        WHERE p.USER = ${runnerUser} AND p.COMMAND = 'Query' AND p.INFO LIKE ${String.raw`%\_restore\_` + n + String.raw`\_\_%`}`.execute(
+        rig.box.target.db,
+      );
       const id = trx.rows[0]?.id;
       if (id) return String(id);
       await sleep(20);
