@@ -123,13 +123,7 @@ async function checkPeer(
   try {
     connected = await connect(peer.connection, { connectionLimit: 1 });
   } catch (error) {
-    return {
-      member: peer.label,
-      kind: peer.kind,
-      status: 'unreachable',
-      detail: (error as Error).message,
-      tables: [],
-    };
+    return unreachable(peer, error);
   }
   try {
     // The server written to, or a peer listed twice (a member also named with --replica).
@@ -163,13 +157,7 @@ async function checkPeer(
       };
     });
   } catch (error) {
-    return {
-      member: peer.label,
-      kind: peer.kind,
-      status: 'unreachable',
-      detail: (error as Error).message,
-      tables: [],
-    };
+    return unreachable(peer, error);
   } finally {
     await connected.close().catch(() => undefined);
   }
@@ -211,4 +199,15 @@ export async function checkAgreement(
     if (result) out.push(Object.freeze(result));
   }
   return Object.freeze(out);
+}
+
+/** A peer rowback could not connect to or read: a warning in the report, never a failed run. */
+function unreachable(peer: ClusterPeer, error: unknown): PeerAgreement {
+  return {
+    member: peer.label,
+    kind: peer.kind,
+    status: 'unreachable',
+    detail: (error as Error).message,
+    tables: [],
+  };
 }
